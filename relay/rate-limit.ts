@@ -1,0 +1,22 @@
+// Token bucket: `burst` frames at once, refilled at `rate` per second.
+// Time is passed in so the logic is pure.
+
+export interface TokenBucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+export function newBucket(burst: number, now: number): TokenBucket {
+  return { tokens: burst, updatedAt: now };
+}
+
+/** Takes one token if there is one; rate 0 means unlimited. */
+export function takeToken(bucket: TokenBucket, rate: number, burst: number, now: number): boolean {
+  if (rate === 0) return true;
+  const refill = ((now - bucket.updatedAt) * rate) / 1000;
+  bucket.tokens = Math.min(burst, bucket.tokens + refill);
+  bucket.updatedAt = now;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
