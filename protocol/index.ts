@@ -16,6 +16,8 @@ export const CloseCode = {
   policyViolation: 1008,
   tooLarge: 1009,
   tryAgainLater: 1013,
+  /** The same id resumed on a newer connection; do not reconnect this one. */
+  replaced: 4001,
 } as const;
 
 export type PeerId = string;

@@ -1,5 +1,6 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
+import { parseAllowedOrigins } from './admission.ts';
 
 export interface RelayConfig {
   host: string;
@@ -11,6 +12,20 @@ export interface RelayConfig {
   /** Frames per second per connection; 0 turns rate limiting off. */
   rateLimit: number;
   rateBurst: number;
+  /** How long a dropped connection's id stays reserved for its resume. */
+  resumeGraceMs: number;
+  /** Signs resume tokens; set it so a restarted relay accepts the old ones. */
+  relaySecret: string | undefined;
+  /** Origins allowed to open sockets; empty means the page's own origin. */
+  allowedOrigins: string[];
+  /** Take the client address from Fly-Client-IP / X-Forwarded-For. */
+  trustProxy: boolean;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Seconds without traffic before a socket is pinged, then dropped. */
+  idleTimeoutS: number;
+  /** Bytes queued for a slow reader before the relay drops it. */
+  maxBackpressure: number;
   /** Directory of the built client served over HTTP. */
   clientDir: string;
 }
@@ -24,6 +39,14 @@ export const defaults: RelayConfig = {
   roomMaxPeers: 256,
   rateLimit: 30,
   rateBurst: 60,
+  resumeGraceMs: 20_000,
+  relaySecret: undefined,
+  allowedOrigins: [],
+  trustProxy: false,
+  maxConnections: 20_000,
+  maxConnectionsPerAddress: 100,
+  idleTimeoutS: 32,
+  maxBackpressure: 1024 * 1024,
   clientDir: 'dist/client',
 };
 
@@ -37,6 +60,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (['', '0', 'false', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+}
+
 /** Reads the configuration; throws with the variable's name on a bad value. */
 export function readConfig(env: Env): RelayConfig {
   return {
@@ -46,6 +76,21 @@ export function readConfig(env: Env): RelayConfig {
     roomMaxPeers: integer(env, 'ROOM_MAX_PEERS', defaults.roomMaxPeers, 1, 1_000_000),
     rateLimit: integer(env, 'RATE_LIMIT', defaults.rateLimit, 0, 1_000_000),
     rateBurst: integer(env, 'RATE_BURST', defaults.rateBurst, 1, 1_000_000),
+    resumeGraceMs: integer(env, 'RESUME_GRACE_MS', defaults.resumeGraceMs, 0, 3_600_000),
+    relaySecret: env.RELAY_SECRET || undefined,
+    allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+    trustProxy: flag(env, 'TRUST_PROXY'),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', defaults.maxConnections, 1, 10_000_000),
+    maxConnectionsPerAddress: integer(
+      env,
+      'MAX_CONNECTIONS_PER_ADDRESS',
+      defaults.maxConnectionsPerAddress,
+      1,
+      10_000_000,
+    ),
+    // uWebSockets.js checks timeouts every 4 seconds and needs at least 8.
+    idleTimeoutS: integer(env, 'IDLE_TIMEOUT_S', defaults.idleTimeoutS, 8, 960),
+    maxBackpressure: integer(env, 'MAX_BACKPRESSURE', defaults.maxBackpressure, 1024, 1024 * 1024 * 1024),
     clientDir: env.CLIENT_DIR || defaults.clientDir,
   };
 }

@@ -20,3 +20,24 @@ export function takeToken(bucket: TokenBucket, rate: number, burst: number, now:
   bucket.tokens -= 1;
   return true;
 }
+
+/**
+ * Sustained abuse: a connection that keeps sending past its rate. Counts the
+ * frames refused within a window; past the allowance the relay closes it.
+ */
+export interface RefusalWindow {
+  startedAt: number;
+  refused: number;
+}
+
+export const refusalWindowMs = 10_000;
+
+/** Records one refused frame; true when the connection should be closed. */
+export function recordRefusal(window: RefusalWindow, allowance: number, now: number): boolean {
+  if (now - window.startedAt >= refusalWindowMs) {
+    window.startedAt = now;
+    window.refused = 0;
+  }
+  window.refused++;
+  return window.refused > allowance;
+}

@@ -1,23 +1,49 @@
-// Room membership: which peers are in which room. Generic over the connection
-// type so it can be tested without sockets. Empty rooms are deleted at once:
-// when the last peer leaves, nothing of the room remains.
+// Room membership: which peers are in which room, and which of them are away
+// (connection lost, id held for a resume). Generic over the connection type so
+// it can be tested without sockets. Empty rooms are deleted at once: when the
+// last peer leaves, nothing of the room remains.
 
 export class Rooms<Connection> {
-  readonly #rooms = new Map<string, Map<string, Connection>>();
+  /** room -> peer id -> connection, or undefined while the peer is away. */
+  readonly #rooms = new Map<string, Map<string, Connection | undefined>>();
 
   constructor(readonly maxPeers: number) {}
 
   /** Adds a peer; returns the ids already there, or undefined if the room is full. */
   join(room: string, id: string, connection: Connection): string[] | undefined {
-    let members = this.#rooms.get(room);
-    if (!members) {
-      members = new Map();
-      this.#rooms.set(room, members);
-    }
+    const members = this.#members(room);
     if (members.size >= this.maxPeers) return undefined;
     const others = [...members.keys()];
     members.set(id, connection);
     return others;
+  }
+
+  /**
+   * Gives a member's id a new connection, or adds it if the room does not know
+   * it (a restarted relay). Returns the other ids and the connection it
+   * replaces, or undefined if the room is full.
+   */
+  resume(
+    room: string,
+    id: string,
+    connection: Connection,
+  ): { others: string[]; replaced: Connection | undefined } | undefined {
+    const members = this.#members(room);
+    if (!members.has(id) && members.size >= this.maxPeers) return undefined;
+    const replaced = members.get(id);
+    members.set(id, connection);
+    return { others: [...members.keys()].filter((other) => other !== id), replaced };
+  }
+
+  /** Keeps the id in the room without a connection. */
+  setAway(room: string, id: string): void {
+    const members = this.#rooms.get(room);
+    if (members?.has(id)) members.set(id, undefined);
+  }
+
+  isAway(room: string, id: string): boolean {
+    const members = this.#rooms.get(room);
+    return members !== undefined && members.has(id) && members.get(id) === undefined;
   }
 
   /** Removes a peer; true if it was a member. */
@@ -28,6 +54,11 @@ export class Rooms<Connection> {
     return true;
   }
 
+  has(room: string, id: string): boolean {
+    return this.#rooms.get(room)?.has(id) ?? false;
+  }
+
+  /** The peer's connection; undefined if it is away or not a member. */
   find(room: string, id: string): Connection | undefined {
     return this.#rooms.get(room)?.get(id);
   }
@@ -40,8 +71,19 @@ export class Rooms<Connection> {
     return this.#rooms.size;
   }
 
-  /** Every connection in every room, for shutdown. */
+  /** Every open connection in every room, for shutdown. */
   *connections(): IterableIterator<Connection> {
-    for (const members of this.#rooms.values()) yield* members.values();
+    for (const members of this.#rooms.values()) {
+      for (const connection of members.values()) if (connection !== undefined) yield connection;
+    }
+  }
+
+  #members(room: string): Map<string, Connection | undefined> {
+    let members = this.#rooms.get(room);
+    if (!members) {
+      members = new Map();
+      this.#rooms.set(room, members);
+    }
+    return members;
   }
 }

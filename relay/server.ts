@@ -1,7 +1,7 @@
-// The uWebSockets.js adapter: sockets in, frames out. Room membership, rate
-// limiting and the wire format live in their own modules; this file wires
+// The uWebSockets.js adapter: sockets in, frames out. Room membership, limits,
+// resume tokens and the wire format live in their own modules; this file wires
 // them to the library and never looks inside a payload.
-import type { HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
 import { v4 as uuidv4 } from 'uuid';
 import {
   CloseCode,
@@ -19,8 +19,10 @@ import {
   type ErrorCode,
   type InitInfo,
 } from '../protocol/index.ts';
+import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.ts';
 import type { RelayConfig } from './config.ts';
-import { newBucket, takeToken, type TokenBucket } from './rate-limit.ts';
+import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Rooms } from './rooms.ts';
 import { loadStaticFiles } from './static-files.ts';
 
@@ -30,9 +32,15 @@ interface Peer {
   id: string;
   room: string;
   topic: string;
+  address: string;
+  /** The id was taken back with a resume token. */
+  resumed: boolean;
   bucket: TokenBucket;
+  refusals: RefusalWindow;
   /** False for a socket turned away (room full) before it joined. */
   joined: boolean;
+  /** Another socket resumed this id; this one's close changes nothing. */
+  replaced: boolean;
 }
 
 type Socket = WebSocket<Peer>;
@@ -43,17 +51,22 @@ export interface RunningServer {
   shutdown(deadlineMs: number): Promise<void>;
 }
 
-/** A slow reader may fall this far behind before the relay drops it. */
-const maxBackpressureFrames = 16;
+/** Only a connection lost without a close handshake keeps its id for a resume. */
+const lostConnection = 1006;
 
 export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServer> {
   const app = uws.App();
+  const startedAt = Date.now();
+  const secret = config.relaySecret ?? newSecret();
   const rooms = new Rooms<Socket>(config.roomMaxPeers);
-  const info: InitInfo = {
-    v: PROTOCOL_VERSION,
-    limits: { maxPayload: config.maxPayload, rate: config.rateLimit, burst: config.rateBurst },
-  };
+  const connections = new ConnectionCounter(config.maxConnections, config.maxConnectionsPerAddress);
+  const awayTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const limits = { maxPayload: config.maxPayload, rate: config.rateLimit, burst: config.rateBurst };
   const frameLimit = maxFrameLength(config.maxPayload);
+  // A client sending past its rate for five seconds' worth of frames within
+  // the refusal window is abusing the relay, not bursting.
+  const refusalAllowance = Math.max(config.rateBurst, config.rateLimit * 5);
+  let stopping = false;
 
   function reply(ws: Socket, code: ErrorCode, message: string): void {
     ws.send(encodeError(code, message));
@@ -69,7 +82,8 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
         }
         const target = rooms.find(peer.room, request.to);
         if (target) target.send(frame);
-        else reply(ws, 'no_such_peer', 'that peer is not in this room');
+        // An away peer is still in the room; it asks for what it missed on resume.
+        else if (!rooms.has(peer.room, request.to)) reply(ws, 'no_such_peer', 'that peer is not in this room');
         return;
       }
       case 'fetch':
@@ -80,74 +94,172 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     }
   }
 
+  /** The id a resume token gives back, if it is genuine and may still be taken back. */
+  function resumableId(room: string, token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    const id = verifyToken(secret, room, token);
+    if (id === undefined) return undefined;
+    // A relay that started less than a grace period ago cannot know who was
+    // away; it trusts the signature so clients survive a restart.
+    const justStarted = Date.now() - startedAt < config.resumeGraceMs;
+    return rooms.has(room, id) || justStarted ? id : undefined;
+  }
+
+  function refuseUpgrade(res: HttpResponse, status: string, reason: string): void {
+    res.writeStatus(status).writeHeader('Content-Type', 'text/plain; charset=utf-8').end(reason);
+  }
+
+  function upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    const room = roomFromPath(req.getUrl());
+    if (room === undefined) {
+      return refuseUpgrade(res, '400 Bad Request', 'A room socket is /ws/<room>, with 1 to 64 of A-Z a-z 0-9 _ -');
+    }
+    if (!isOriginAllowed(req.getHeader('origin'), req.getHeader('host'), config.allowedOrigins)) {
+      return refuseUpgrade(res, '403 Forbidden', 'This origin may not open sockets here');
+    }
+    const address = clientAddress(
+      Buffer.from(res.getRemoteAddressAsText()).toString(),
+      req.getHeader('fly-client-ip'),
+      req.getHeader('x-forwarded-for'),
+      config.trustProxy,
+    );
+    const admission = connections.admit(address);
+    if (admission === 'server_full') return refuseUpgrade(res, '503 Service Unavailable', 'The relay is full');
+    if (admission === 'address_full') {
+      return refuseUpgrade(res, '429 Too Many Requests', 'Too many connections from this address');
+    }
+    const resumedId = resumableId(room, req.getQuery('resume'));
+    const now = Date.now();
+    const peer: Peer = {
+      id: resumedId ?? uuidv4(),
+      room,
+      topic: `room/${room}`,
+      address,
+      resumed: resumedId !== undefined,
+      bucket: newBucket(config.rateBurst, now),
+      refusals: { startedAt: now, refused: 0 },
+      joined: false,
+      replaced: false,
+    };
+    res.upgrade(
+      peer,
+      req.getHeader('sec-websocket-key'),
+      req.getHeader('sec-websocket-protocol'),
+      req.getHeader('sec-websocket-extensions'),
+      context,
+    );
+  }
+
+  function open(ws: Socket): void {
+    const peer = ws.getUserData();
+    const others = peer.resumed ? resumeMember(ws, peer) : rooms.join(peer.room, peer.id, ws);
+    if (others === undefined) {
+      reply(ws, 'room_full', `this room already has ${config.roomMaxPeers} peers`);
+      ws.end(CloseCode.tryAgainLater, 'room full');
+      return;
+    }
+    peer.joined = true;
+    ws.subscribe(peer.topic);
+    const info: InitInfo = {
+      v: PROTOCOL_VERSION,
+      limits,
+      resume: issueToken(secret, peer.room, peer.id),
+      resumed: peer.resumed,
+    };
+    ws.send(encodeInit(peer.id, others, info));
+    // A resumed peer never left, so the others hear of no arrival.
+    if (!peer.resumed) ws.publish(peer.topic, encodeFetch(peer.id));
+  }
+
+  function resumeMember(ws: Socket, peer: Peer): string[] | undefined {
+    const resumed = rooms.resume(peer.room, peer.id, ws);
+    if (!resumed) return undefined;
+    clearTimeout(awayTimers.get(peer.id));
+    awayTimers.delete(peer.id);
+    if (resumed.replaced) {
+      resumed.replaced.getUserData().replaced = true;
+      resumed.replaced.end(CloseCode.replaced, 'resumed on another connection');
+    }
+    return resumed.others;
+  }
+
+  function leave(peer: Peer): void {
+    awayTimers.delete(peer.id);
+    if (rooms.leave(peer.room, peer.id)) app.publish(peer.topic, encodeRm(peer.id));
+  }
+
+  function close(ws: Socket, code: number): void {
+    const peer = ws.getUserData();
+    connections.release(peer.address);
+    if (!peer.joined || peer.replaced) return;
+    if (code !== lostConnection || stopping || config.resumeGraceMs === 0) return leave(peer);
+    rooms.setAway(peer.room, peer.id);
+    const timer = setTimeout(() => {
+      if (rooms.isAway(peer.room, peer.id)) leave(peer);
+    }, config.resumeGraceMs);
+    awayTimers.set(peer.id, timer);
+  }
+
+  function message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
+    const peer = ws.getUserData();
+    const now = Date.now();
+    if (!takeToken(peer.bucket, config.rateLimit, config.rateBurst, now)) {
+      if (recordRefusal(peer.refusals, refusalAllowance, now)) {
+        ws.end(CloseCode.policyViolation, 'rate limit exceeded for too long');
+        return;
+      }
+      return reply(ws, 'rate_limited', `at most ${config.rateLimit} frames per second; this one was dropped`);
+    }
+    if (isBinary) return reply(ws, 'bad_frame', 'frames are text, not binary');
+    const request = decodeClientFrame(Buffer.from(data).toString('utf8'), config.maxPayload);
+    if (request.type === 'error') return reply(ws, request.code, request.message);
+    handle(ws, peer, request);
+  }
+
   app.ws<Peer>('/*', {
     maxPayloadLength: frameLimit,
-    maxBackpressure: frameLimit * maxBackpressureFrames,
+    maxBackpressure: Math.max(config.maxBackpressure, frameLimit),
     closeOnBackpressureLimit: true,
-    idleTimeout: 32,
+    idleTimeout: config.idleTimeoutS,
     sendPingsAutomatically: true,
-
-    upgrade(res, req, context) {
-      const room = roomFromPath(req.getUrl());
-      if (room === undefined) {
-        res.writeStatus('400 Bad Request').end('A room socket is /ws/<room>, with 1 to 64 of A-Z a-z 0-9 _ -');
-        return;
-      }
-      const peer: Peer = {
-        id: uuidv4(),
-        room,
-        topic: `room/${room}`,
-        bucket: newBucket(config.rateBurst, Date.now()),
-        joined: false,
-      };
-      res.upgrade(
-        peer,
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
-    },
-
-    open(ws) {
-      const peer = ws.getUserData();
-      const others = rooms.join(peer.room, peer.id, ws);
-      if (others === undefined) {
-        reply(ws, 'room_full', `this room already has ${config.roomMaxPeers} peers`);
-        ws.end(CloseCode.tryAgainLater, 'room full');
-        return;
-      }
-      peer.joined = true;
-      ws.subscribe(peer.topic);
-      ws.send(encodeInit(peer.id, others, info));
-      ws.publish(peer.topic, encodeFetch(peer.id));
-    },
-
-    message(ws, message, isBinary) {
-      const peer = ws.getUserData();
-      if (isBinary) return reply(ws, 'bad_frame', 'frames are text, not binary');
-      if (!takeToken(peer.bucket, config.rateLimit, config.rateBurst, Date.now())) {
-        return reply(ws, 'rate_limited', `at most ${config.rateLimit} frames per second; this one was dropped`);
-      }
-      const request = decodeClientFrame(Buffer.from(message).toString('utf8'), config.maxPayload);
-      if (request.type === 'error') return reply(ws, request.code, request.message);
-      handle(ws, peer, request);
-    },
-
-    close(ws) {
-      const peer = ws.getUserData();
-      if (peer.joined && rooms.leave(peer.room, peer.id)) app.publish(peer.topic, encodeRm(peer.id));
-    },
+    upgrade,
+    open,
+    message,
+    close,
   });
 
-  const staticFiles = loadStaticFiles(config.clientDir);
+  serveHttp(app, config.clientDir);
 
+  return new Promise((resolve, reject) => {
+    app.listen(config.host, config.port, (listenSocket) => {
+      if (!listenSocket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+      resolve({
+        port: uws.us_socket_local_port(listenSocket),
+        shutdown: async (deadlineMs) => {
+          stopping = true;
+          for (const timer of awayTimers.values()) clearTimeout(timer);
+          uws.us_listen_socket_close(listenSocket);
+          for (const ws of [...rooms.connections()]) ws.end(CloseCode.goingAway, 'relay stopping');
+          const deadline = Date.now() + deadlineMs;
+          while (connections.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          app.close();
+        },
+      });
+    });
+  });
+}
+
+function serveHttp(app: TemplatedApp, clientDir: string): void {
+  const staticFiles = loadStaticFiles(clientDir);
   app.get('/healthz', (res) => {
     res.writeHeader('Content-Type', 'text/plain; charset=utf-8').writeHeader('Cache-Control', 'no-store').end('ok');
   });
   app.get('/*', (res, req) => {
     const file = staticFiles.get(req.getUrl());
-    if (!file) return notFound(res);
+    if (!file) {
+      res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found');
+      return;
+    }
     res.cork(() => {
       res.writeStatus('200 OK');
       for (const [name, value] of file.headers) res.writeHeader(name, value);
@@ -157,32 +269,4 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
   app.any('/*', (res) => {
     res.writeStatus('405 Method Not Allowed').writeHeader('Allow', 'GET').end();
   });
-
-  return new Promise((resolve, reject) => {
-    app.listen(config.host, config.port, (listenSocket) => {
-      if (!listenSocket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
-      resolve({
-        port: uws.us_socket_local_port(listenSocket),
-        shutdown: (deadlineMs) => shutdown(uws, app, listenSocket, rooms, deadlineMs),
-      });
-    });
-  });
-}
-
-function notFound(res: HttpResponse): void {
-  res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found');
-}
-
-async function shutdown(
-  uws: Uws,
-  app: TemplatedApp,
-  listenSocket: us_listen_socket,
-  rooms: Rooms<Socket>,
-  deadlineMs: number,
-): Promise<void> {
-  uws.us_listen_socket_close(listenSocket);
-  for (const ws of [...rooms.connections()]) ws.end(CloseCode.goingAway, 'relay stopping');
-  const deadline = Date.now() + deadlineMs;
-  while (rooms.roomCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  app.close();
 }
