@@ -23,7 +23,7 @@ import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.t
 import type { RelayConfig } from './config.ts';
 import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
-import { Rooms } from './rooms.ts';
+import { Hub } from './hub.ts';
 import { loadStaticFiles } from './static-files.ts';
 
 type Uws = typeof import('uWebSockets.js');
@@ -33,12 +33,13 @@ interface Peer {
   room: string;
   topic: string;
   address: string;
-  /** The id was taken back with a resume token. */
-  resumed: boolean;
+  /** The id a genuine resume token names, checked against the room on open. */
+  resumeId: string | undefined;
   bucket: TokenBucket;
   refusals: RefusalWindow;
-  /** False for a socket turned away (room full) before it joined. */
+  /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
+  closed: boolean;
   /** Another socket resumed this id; this one's close changes nothing. */
   replaced: boolean;
 }
@@ -47,6 +48,7 @@ type Socket = WebSocket<Peer>;
 
 export interface RunningServer {
   port: number;
+  hub: Hub<Socket>;
   /** Stops accepting, closes every socket with 1001, resolves when all are gone. */
   shutdown(deadlineMs: number): Promise<void>;
 }
@@ -54,13 +56,22 @@ export interface RunningServer {
 /** Only a connection lost without a close handshake keeps its id for a resume. */
 const lostConnection = 1006;
 
+const roomTopic = (room: string): string => `room/${room}`;
+
 export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServer> {
   const app = uws.App();
   const startedAt = Date.now();
   const secret = config.relaySecret ?? newSecret();
-  const rooms = new Rooms<Socket>(config.roomMaxPeers);
+  const hub = new Hub<Socket>(config.roomMaxPeers, config.resumeGraceMs, {
+    toRoom: (room, frame) => app.publish(roomTopic(room), frame),
+    toOthers: (sender, frame) => sender.publish(sender.getUserData().topic, frame),
+    toPeer: (ws, frame) => ws.send(frame),
+    replace: (ws) => {
+      ws.getUserData().replaced = true;
+      ws.end(CloseCode.replaced, 'resumed on another connection');
+    },
+  });
   const connections = new ConnectionCounter(config.maxConnections, config.maxConnectionsPerAddress);
-  const awayTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const limits = { maxPayload: config.maxPayload, rate: config.rateLimit, burst: config.rateBurst };
   const frameLimit = maxFrameLength(config.maxPayload);
   // A client sending past its rate for five seconds' worth of frames within
@@ -76,33 +87,16 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     switch (request.type) {
       case 'send': {
         const frame = encodeAdd(peer.id, request.payloadJson, Date.now());
-        if (request.to === undefined) {
-          app.publish(peer.topic, frame);
-          return;
-        }
-        const target = rooms.find(peer.room, request.to);
-        if (target) target.send(frame);
-        // An away peer is still in the room; it asks for what it missed on resume.
-        else if (!rooms.has(peer.room, request.to)) reply(ws, 'no_such_peer', 'that peer is not in this room');
+        if (request.to === undefined) hub.broadcast(peer.room, frame);
+        else if (!hub.unicast(peer.room, request.to, frame)) reply(ws, 'no_such_peer', 'that peer is not in this room');
         return;
       }
       case 'fetch':
-        ws.publish(peer.topic, encodeFetch(peer.id, request.summaryJson));
+        hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
         return;
       default:
         assertNever(request);
     }
-  }
-
-  /** The id a resume token gives back, if it is genuine and may still be taken back. */
-  function resumableId(room: string, token: string | undefined): string | undefined {
-    if (!token) return undefined;
-    const id = verifyToken(secret, room, token);
-    if (id === undefined) return undefined;
-    // A relay that started less than a grace period ago cannot know who was
-    // away; it trusts the signature so clients survive a restart.
-    const justStarted = Date.now() - startedAt < config.resumeGraceMs;
-    return rooms.has(room, id) || justStarted ? id : undefined;
   }
 
   function refuseUpgrade(res: HttpResponse, status: string, reason: string): void {
@@ -128,17 +122,18 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     if (admission === 'address_full') {
       return refuseUpgrade(res, '429 Too Many Requests', 'Too many connections from this address');
     }
-    const resumedId = resumableId(room, req.getQuery('resume'));
+    const resumeToken = req.getQuery('resume');
     const now = Date.now();
     const peer: Peer = {
-      id: resumedId ?? uuidv4(),
+      id: uuidv4(),
       room,
-      topic: `room/${room}`,
+      topic: roomTopic(room),
       address,
-      resumed: resumedId !== undefined,
+      resumeId: resumeToken ? verifyToken(secret, room, resumeToken) : undefined,
       bucket: newBucket(config.rateBurst, now),
       refusals: { startedAt: now, refused: 0 },
       joined: false,
+      closed: false,
       replaced: false,
     };
     res.upgrade(
@@ -150,54 +145,49 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     );
   }
 
-  function open(ws: Socket): void {
+  async function open(ws: Socket): Promise<void> {
     const peer = ws.getUserData();
-    const others = peer.resumed ? resumeMember(ws, peer) : rooms.join(peer.room, peer.id, ws);
-    if (others === undefined) {
+    const joined = await hub.join(
+      {
+        room: peer.room,
+        newId: peer.id,
+        resumeId: peer.resumeId,
+        // A relay that started less than a grace period ago cannot know who was
+        // away; it trusts the signature so clients survive a restart.
+        trustAnyResume: Date.now() - startedAt < config.resumeGraceMs,
+      },
+      ws,
+    );
+    if (peer.closed) {
+      if (joined) hub.leave(peer.room, joined.id);
+      return;
+    }
+    if (!joined) {
       reply(ws, 'room_full', `this room already has ${config.roomMaxPeers} peers`);
       ws.end(CloseCode.tryAgainLater, 'room full');
       return;
     }
+    peer.id = joined.id;
     peer.joined = true;
     ws.subscribe(peer.topic);
     const info: InitInfo = {
       v: PROTOCOL_VERSION,
       limits,
       resume: issueToken(secret, peer.room, peer.id),
-      resumed: peer.resumed,
+      resumed: joined.resumed,
     };
-    ws.send(encodeInit(peer.id, others, info));
+    ws.send(encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.
-    if (!peer.resumed) ws.publish(peer.topic, encodeFetch(peer.id));
-  }
-
-  function resumeMember(ws: Socket, peer: Peer): string[] | undefined {
-    const resumed = rooms.resume(peer.room, peer.id, ws);
-    if (!resumed) return undefined;
-    clearTimeout(awayTimers.get(peer.id));
-    awayTimers.delete(peer.id);
-    if (resumed.replaced) {
-      resumed.replaced.getUserData().replaced = true;
-      resumed.replaced.end(CloseCode.replaced, 'resumed on another connection');
-    }
-    return resumed.others;
-  }
-
-  function leave(peer: Peer): void {
-    awayTimers.delete(peer.id);
-    if (rooms.leave(peer.room, peer.id)) app.publish(peer.topic, encodeRm(peer.id));
+    if (!joined.resumed) hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id));
   }
 
   function close(ws: Socket, code: number): void {
     const peer = ws.getUserData();
+    peer.closed = true;
     connections.release(peer.address);
     if (!peer.joined || peer.replaced) return;
-    if (code !== lostConnection || stopping || config.resumeGraceMs === 0) return leave(peer);
-    rooms.setAway(peer.room, peer.id);
-    const timer = setTimeout(() => {
-      if (rooms.isAway(peer.room, peer.id)) leave(peer);
-    }, config.resumeGraceMs);
-    awayTimers.set(peer.id, timer);
+    if (code === lostConnection && !stopping) hub.lose(peer.room, peer.id);
+    else hub.leave(peer.room, peer.id);
   }
 
   function message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
@@ -210,6 +200,7 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
       }
       return reply(ws, 'rate_limited', `at most ${config.rateLimit} frames per second; this one was dropped`);
     }
+    if (!peer.joined) return reply(ws, 'bad_frame', 'wait for init before sending');
     if (isBinary) return reply(ws, 'bad_frame', 'frames are text, not binary');
     const request = decodeClientFrame(Buffer.from(data).toString('utf8'), config.maxPayload);
     if (request.type === 'error') return reply(ws, request.code, request.message);
@@ -223,7 +214,7 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     idleTimeout: config.idleTimeoutS,
     sendPingsAutomatically: true,
     upgrade,
-    open,
+    open: (ws) => void open(ws),
     message,
     close,
   });
@@ -235,11 +226,12 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
       if (!listenSocket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
       resolve({
         port: uws.us_socket_local_port(listenSocket),
+        hub,
         shutdown: async (deadlineMs) => {
           stopping = true;
-          for (const timer of awayTimers.values()) clearTimeout(timer);
+          hub.stopTimers();
           uws.us_listen_socket_close(listenSocket);
-          for (const ws of [...rooms.connections()]) ws.end(CloseCode.goingAway, 'relay stopping');
+          for (const ws of [...hub.rooms.connections()]) ws.end(CloseCode.goingAway, 'relay stopping');
           const deadline = Date.now() + deadlineMs;
           while (connections.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           app.close();
