@@ -12,7 +12,6 @@ import {
   encodeError,
   encodeFetch,
   encodeInit,
-  encodeRm,
   maxFrameLength,
   roomFromPath,
   type ClientRequest,
