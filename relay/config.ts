@@ -26,6 +26,8 @@ export interface RelayConfig {
   idleTimeoutS: number;
   /** Bytes queued for a slow reader before the relay drops it. */
   maxBackpressure: number;
+  /** Relays sharing rooms meet here; unset, the relay runs alone. */
+  redisUrl: string | undefined;
   /** Directory of the built client served over HTTP. */
   clientDir: string;
 }
@@ -47,6 +49,7 @@ export const defaults: RelayConfig = {
   maxConnectionsPerAddress: 100,
   idleTimeoutS: 32,
   maxBackpressure: 1024 * 1024,
+  redisUrl: undefined,
   clientDir: 'dist/client',
 };
 
@@ -69,6 +72,9 @@ function flag(env: Env, name: string): boolean {
 
 /** Reads the configuration; throws with the variable's name on a bad value. */
 export function readConfig(env: Env): RelayConfig {
+  if (env.REDIS_URL && !env.RELAY_SECRET) {
+    throw new Error('REDIS_URL needs RELAY_SECRET, the same on every relay, so a client can resume on any of them');
+  }
   return {
     host: env.HOST || defaults.host,
     port: integer(env, 'PORT', defaults.port, 0, 65535),
@@ -91,6 +97,7 @@ export function readConfig(env: Env): RelayConfig {
     // uWebSockets.js checks timeouts every 4 seconds and needs at least 8.
     idleTimeoutS: integer(env, 'IDLE_TIMEOUT_S', defaults.idleTimeoutS, 8, 960),
     maxBackpressure: integer(env, 'MAX_BACKPRESSURE', defaults.maxBackpressure, 1024, 1024 * 1024 * 1024),
+    redisUrl: env.REDIS_URL || undefined,
     clientDir: env.CLIENT_DIR || defaults.clientDir,
   };
 }

@@ -1,6 +1,8 @@
 // Entry point: read the configuration, load uWebSockets.js, serve, and stop
 // cleanly on SIGTERM or SIGINT. The only log lines are the start line and errors.
 import { readFileSync } from 'node:fs';
+import { v4 as uuidv4 } from 'uuid';
+import { RedisCluster } from './cluster.ts';
 import { readConfig } from './config.ts';
 import { startServer } from './server.ts';
 
@@ -33,12 +35,22 @@ async function loadUws(): Promise<Uws> {
 async function main(): Promise<void> {
   const config = readConfig(process.env);
   const server = await startServer(await loadUws(), config);
-  console.log(`onetimechat relay ${version()} listening on http://${config.host}:${server.port}`);
+  const cluster = config.redisUrl
+    ? new RedisCluster(config.redisUrl, uuidv4(), server.hub, (message) =>
+        console.error(`onetimechat relay: ${message}`),
+      )
+    : undefined;
+  if (cluster) server.hub.connectCluster(cluster);
+  const mode = cluster ? ', sharing rooms through Redis' : '';
+  console.log(`onetimechat relay ${version()} listening on http://${config.host}:${server.port}${mode}`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void server.shutdown(shutdownDeadlineMs).then(() => process.exit(0));
+    void server
+      .shutdown(shutdownDeadlineMs)
+      .then(() => cluster?.stop())
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -184,8 +184,10 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
     const peer = ws.getUserData();
     peer.closed = true;
     connections.release(peer.address);
-    if (!peer.joined || peer.replaced) return;
-    if (code === lostConnection && !stopping) hub.lose(peer.room, peer.id);
+    // A stopping relay leaves its members in place: they resume on the relay
+    // that comes back, or on another relay that notices this one is gone.
+    if (!peer.joined || peer.replaced || stopping) return;
+    if (code === lostConnection) hub.lose(peer.room, peer.id);
     else hub.leave(peer.room, peer.id);
   }
 
