@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { relayNode } from '../../scripts/runtime.mjs';
-import { ensureChromium } from '../../scripts/chromium.mjs';
+import { ensureHostTools } from '../../scripts/host-tools.mjs';
 
 // Every run tests the code as it is now: build client and relay once, and make
-// sure the runtime and the browser the tests need are on the host.
+// sure the runtime and the programs the tests need are on the host.
 export default function setup(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   relayNode();
-  ensureChromium();
+  ensureHostTools();
 }
