@@ -1,0 +1,243 @@
+// The one socket to the relay: typed frames in and out, reconnection with
+// backoff and jitter, and pacing of outgoing frames within the relay's rate.
+import {
+  CloseCode,
+  SOCKET_PATH_PREFIX,
+  decodeRelayFrame,
+  encodeClientFrame,
+  type ClientFrame,
+  type InitInfo,
+  type Limits,
+  type PeerId,
+  type RelayFrame,
+} from '../../../protocol/index.ts';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** The part of a WebSocket the connection uses, so tests and Node can bring their own. */
+export interface SocketLike {
+  readonly readyState: number;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface ConnectionOptions {
+  /** Base of the socket URL, e.g. "wss://example.org". */
+  origin: string;
+  room: string;
+  /** `init` arrived: a fresh id, or (later) the same id taken back. */
+  onInit(self: PeerId, peers: PeerId[], info: InitInfo): void;
+  /** Every other frame from the relay, in order. */
+  onFrame(frame: Exclude<RelayFrame, ['init', ...unknown[]]>): void;
+  onState?(state: ConnectionState): void;
+  backoff?: Partial<Backoff>;
+  /** Gives up a connection attempt that has not opened in this time. */
+  openTimeoutMs?: number;
+  createSocket?(url: string): SocketLike;
+}
+
+export const connectionDefaults = {
+  backoff: { baseMs: 500, maxMs: 15_000 } satisfies Backoff,
+  openTimeoutMs: 10_000,
+  createSocket: (url: string): SocketLike => new WebSocket(url),
+};
+
+/**
+ * Delay before reconnection attempt `attempt` (0 for the first): exponential,
+ * capped, with "equal jitter" (between half and all of the step) so that many
+ * clients dropped at once do not come back at once. `random` is in [0, 1).
+ */
+export function backoffDelay(attempt: number, random: number, { baseMs, maxMs }: Backoff): number {
+  const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + (random * step) / 2);
+}
+
+/** Close codes after which coming back would be wrong. */
+const finalCloseCodes: ReadonlySet<number> = new Set([CloseCode.replaced]);
+
+const socketOpen = 1;
+
+export class Connection {
+  readonly #options: ConnectionOptions;
+  readonly #backoff: Backoff;
+  #socket: SocketLike | undefined;
+  #state: ConnectionState = 'connecting';
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
+  #limits: Limits | undefined;
+  #outbox: string[] = [];
+  #pacer = new Pacer();
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #initInfo: InitInfo | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#backoff = { ...connectionDefaults.backoff, ...options.backoff };
+    this.#open();
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The relay's limits, once `init` has arrived. */
+  get limits(): Limits | undefined {
+    return this.#limits;
+  }
+
+  /** The last `init` info; carries extensions such as a resume token. */
+  get initInfo(): InitInfo | undefined {
+    return this.#initInfo;
+  }
+
+  /**
+   * Queues a frame for the current connection, paced within the relay's rate.
+   * Returns false (and drops it) when there is no connection: the caller
+   * decides what to send again after the next `init`.
+   */
+  send(frame: ClientFrame): boolean {
+    if (this.#state !== 'connected') return false;
+    this.#outbox.push(encodeClientFrame(frame));
+    this.#drain();
+    return true;
+  }
+
+  /** Closes for good, with a close handshake so the room hears at once. */
+  close(): void {
+    this.#setState('closed');
+    this.#stopTimers();
+    this.#detach()?.close(CloseCode.normal, 'leaving');
+  }
+
+  /** Drops the current socket (if any) and connects again now, e.g. when the network is back. */
+  reconnectNow(): void {
+    if (this.#state === 'closed' || this.#state === 'connected') return;
+    this.#stopTimers();
+    this.#detach()?.close(CloseCode.normal, 'reconnecting');
+    this.#attempt = 0;
+    this.#open();
+  }
+
+  #url(): string {
+    return `${this.#options.origin}${SOCKET_PATH_PREFIX}${this.#options.room}`;
+  }
+
+  #open(): void {
+    const create = this.#options.createSocket ?? connectionDefaults.createSocket;
+    const socket = create(this.#url());
+    this.#socket = socket;
+    this.#openTimer = setTimeout(() => this.#lost(), this.#options.openTimeoutMs ?? connectionDefaults.openTimeoutMs);
+    socket.onmessage = (event) => {
+      if (typeof event.data === 'string') this.#receive(event.data);
+    };
+    socket.onclose = (event) => this.#lost(event.code);
+    socket.onerror = () => this.#lost();
+  }
+
+  #receive(text: string): void {
+    const frame = decodeRelayFrame(text);
+    if (!frame) return;
+    if (frame[0] === 'init') {
+      clearTimeout(this.#openTimer);
+      this.#attempt = 0;
+      this.#limits = frame[3].limits;
+      this.#initInfo = frame[3];
+      this.#pacer = new Pacer(frame[3].limits);
+      this.#setState('connected');
+      this.#options.onInit(frame[1], frame[2], frame[3]);
+      return;
+    }
+    this.#options.onFrame(frame);
+  }
+
+  #lost(code?: number): void {
+    if (this.#state === 'closed') return;
+    this.#stopTimers();
+    this.#detach()?.close();
+    if (code !== undefined && finalCloseCodes.has(code)) {
+      this.#setState('closed');
+      return;
+    }
+    this.#setState('reconnecting');
+    const delay = backoffDelay(this.#attempt++, Math.random(), this.#backoff);
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  /** Forgets the socket and its handlers; returns it if it may still need closing. */
+  #detach(): SocketLike | undefined {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#outbox = [];
+    if (!socket) return undefined;
+    socket.onmessage = socket.onclose = socket.onerror = null;
+    return socket.readyState <= socketOpen ? socket : undefined;
+  }
+
+  #drain(): void {
+    if (this.#drainTimer !== undefined) return;
+    while (this.#outbox.length > 0 && this.#socket?.readyState === socketOpen) {
+      const wait = this.#pacer.take(Date.now());
+      if (wait > 0) {
+        this.#drainTimer = setTimeout(() => {
+          this.#drainTimer = undefined;
+          this.#drain();
+        }, wait);
+        return;
+      }
+      this.#socket.send(this.#outbox.shift()!);
+    }
+  }
+
+  #stopTimers(): void {
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onState?.(state);
+  }
+}
+
+/**
+ * A token bucket kept a little below the relay's own, so that bursts such as
+ * answering a newcomer are spread out instead of refused.
+ */
+export class Pacer {
+  readonly #rate: number;
+  readonly #burst: number;
+  #tokens: number;
+  #updatedAt = -Infinity;
+
+  constructor(limits?: Pick<Limits, 'rate' | 'burst'>) {
+    this.#rate = limits && limits.rate > 0 ? limits.rate * 0.9 : 0;
+    this.#burst = limits ? Math.max(1, Math.floor(limits.burst * 0.9)) : 1;
+    this.#tokens = this.#burst;
+  }
+
+  /** Takes a token and returns 0, or returns how many ms to wait for one. */
+  take(now: number): number {
+    if (this.#rate === 0) return 0;
+    if (this.#updatedAt !== -Infinity) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#updatedAt) / 1000) * this.#rate);
+    }
+    this.#updatedAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
+  }
+}

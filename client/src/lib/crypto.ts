@@ -1,0 +1,115 @@
+// Room secrets, room ids and message encryption, with Web Crypto only.
+//
+// The secret lives in the URL fragment and never reaches the relay. The relay
+// sees the room id, a one-way hash of the secret, so it can route the room but
+// cannot derive the key, which comes from the secret through HKDF.
+import { fromBase64url, toBase64url } from './base64url.ts';
+
+const secretBytes = 16;
+const ivBytes = 12;
+const gcmTagBytes = 16;
+const namedRoomIterations = 600_000;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+const labels = {
+  roomId: 'onetimechat v1 room id',
+  keySalt: 'onetimechat v1',
+  keyInfo: 'onetimechat v1 message key',
+  namedRoomSalt: 'onetimechat v1 named room',
+};
+
+/** Bytes an encrypted payload adds to its plaintext: the IV and the GCM tag. */
+export const encryptionOverhead = ivBytes + gcmTagBytes;
+
+/** Length of the base64url text of `bytes` bytes. */
+export function base64urlLength(bytes: number): number {
+  return Math.ceil((bytes * 4) / 3);
+}
+
+/** A new random room secret: 128 bits, base64url. */
+export function newRoomSecret(): string {
+  return toBase64url(crypto.getRandomValues(new Uint8Array(secretBytes)));
+}
+
+/** Whether a URL fragment holds a room secret of at least 128 bits. */
+export function isRoomSecret(text: string): boolean {
+  if (text.length > 86) return false;
+  const bytes = fromBase64url(text);
+  return bytes !== undefined && bytes.length >= secretBytes;
+}
+
+function secretToBytes(secret: string): Uint8Array<ArrayBuffer> {
+  const bytes = fromBase64url(secret);
+  if (!bytes || bytes.length < secretBytes) throw new Error('not a room secret');
+  return bytes;
+}
+
+/** Named rooms are spelled loosely: case, spacing and Unicode forms do not matter. */
+export function normalizeRoomName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * The secret of a named room. PBKDF2 is slow on purpose so that guessing names
+ * costs something, but a named room is only as private as its name is rare.
+ */
+export async function secretFromRoomName(name: string, iterations = namedRoomIterations): Promise<string> {
+  const material = await crypto.subtle.importKey('raw', encoder.encode(normalizeRoomName(name)), 'PBKDF2', false, [
+    'deriveBits',
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(labels.namedRoomSalt), iterations },
+    material,
+    secretBytes * 8,
+  );
+  return toBase64url(new Uint8Array(bits));
+}
+
+/** The room id on the wire: SHA-256 of a label and the secret, base64url (43 characters). */
+export async function roomIdFromSecret(secret: string): Promise<string> {
+  const label = encoder.encode(labels.roomId);
+  const bytes = secretToBytes(secret);
+  const input = new Uint8Array(label.length + 1 + bytes.length);
+  input.set(label);
+  input.set(bytes, label.length + 1);
+  return toBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', input)));
+}
+
+/** The AES-GCM-256 message key, derived from the secret with HKDF-SHA-256. Not extractable. */
+export async function messageKeyFromSecret(secret: string): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey('raw', secretToBytes(secret), 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode(labels.keySalt), info: encoder.encode(labels.keyInfo) },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+}
+
+/** Encrypts text with a fresh random IV; the payload is base64url(IV ‖ ciphertext ‖ tag). */
+export async function encryptText(key: CryptoKey, plaintext: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(ivBytes));
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, encoder.encode(plaintext));
+  const payload = new Uint8Array(ivBytes + sealed.byteLength);
+  payload.set(iv);
+  payload.set(new Uint8Array(sealed), ivBytes);
+  return toBase64url(payload);
+}
+
+/** The plaintext of a payload, or undefined if it is malformed, tampered with or from another key. */
+export async function decryptText(key: CryptoKey, payload: string): Promise<string | undefined> {
+  const bytes = fromBase64url(payload);
+  if (!bytes || bytes.length < encryptionOverhead) return undefined;
+  try {
+    const opened = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: bytes.subarray(0, ivBytes) },
+      key,
+      bytes.subarray(ivBytes),
+    );
+    return decoder.decode(opened);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,283 @@
+// The room's history, in memory only: messages of everyone present plus local
+// notices, deduplicated by id and ordered by the relay time of each message's
+// first delivery, so every screen shows the same order whoever delivered it.
+import type { PeerId } from '../../../protocol/index.ts';
+import { utf8Length } from '../../../protocol/index.ts';
+import { payloadLength, type DeliveredMessage, type Envelope, type WireMessage } from './envelope.ts';
+import type { Ttl } from './ttl.ts';
+
+export interface ChatMessage {
+  kind: 'message';
+  id: string;
+  author: PeerId;
+  text: string;
+  action: boolean;
+  ttl: Ttl;
+  /** Relay time of the first delivery; NaN while the author waits for its echo. */
+  ts: number;
+}
+
+export type Notice =
+  | { type: 'joined'; peer: PeerId }
+  | { type: 'left'; peer: PeerId; vanished: number }
+  | { type: 'renamed'; peer: PeerId; from: string; to: string }
+  | { type: 'info'; text: string }
+  | { type: 'error'; text: string };
+
+export interface NoticeEntry {
+  kind: 'notice';
+  id: string;
+  ts: number;
+  notice: Notice;
+}
+
+export type Entry = ChatMessage | NoticeEntry;
+
+export function isPending(message: ChatMessage): boolean {
+  return Number.isNaN(message.ts);
+}
+
+export function expiresAt(message: ChatMessage): number {
+  return message.ttl ? message.ts + message.ttl : Infinity;
+}
+
+function compare(a: Entry, b: Entry): number {
+  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Below this many, inserting one by one beats appending and sorting. */
+const bulkThreshold = 32;
+
+export class HistoryStore {
+  /** Delivered messages and notices, sorted by (ts, id). */
+  #sorted: Entry[] = [];
+  /** Own messages waiting for their echo, in the order they were written. */
+  #pending: ChatMessage[] = [];
+  #byId = new Map<string, Entry>();
+  #expiring = new Set<ChatMessage>();
+  #clearedBefore = -Infinity;
+  #noticeCount = 0;
+  #snapshot: readonly Entry[] | undefined;
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Everything to show, oldest first, own unconfirmed messages last. The same array until something changes. */
+  entries(): readonly Entry[] {
+    if (!this.#snapshot) {
+      const visible = this.#sorted.filter((entry) => entry.ts >= this.#clearedBefore);
+      this.#snapshot = visible.concat(this.#pending);
+    }
+    return this.#snapshot;
+  }
+
+  get(id: string): Entry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /**
+   * Adds delivered messages. A known id is not added twice; if it comes from
+   * another author (its author reconnected under a new id) it moves to them.
+   * Messages already expired at `now` are ignored. Returns how many changed.
+   */
+  addDelivered(author: PeerId, messages: readonly DeliveredMessage[], now: number): number {
+    const fresh: ChatMessage[] = [];
+    let changed = 0;
+    for (const wire of messages) {
+      const message = toChatMessage(author, wire);
+      if (expiresAt(message) <= now) continue;
+      const known = this.#byId.get(message.id);
+      if (known === undefined) {
+        fresh.push(message);
+        this.#byId.set(message.id, message);
+      } else if (known.kind === 'message' && known.author !== author && !isPending(known)) {
+        this.#replace(known, { ...known, author });
+        changed++;
+      }
+    }
+    this.#insert(fresh);
+    return changed + fresh.length;
+  }
+
+  /** An own message shown at once, before the relay confirms it. */
+  addPending(message: ChatMessage): void {
+    if (this.#byId.has(message.id)) return;
+    this.#pending.push(message);
+    this.#byId.set(message.id, message);
+    this.#changed();
+  }
+
+  /** The echo of an own message arrived: it takes its place in the order. */
+  confirm(id: string, ts: number): boolean {
+    const index = this.#pending.findIndex((message) => message.id === id);
+    if (index < 0) return false;
+    const [pending] = this.#pending.splice(index, 1);
+    const delivered = { ...pending!, ts };
+    this.#byId.set(id, delivered);
+    this.#insert([delivered]);
+    return true;
+  }
+
+  pending(): readonly ChatMessage[] {
+    return this.#pending;
+  }
+
+  addNotice(notice: Notice, ts: number): NoticeEntry {
+    const entry: NoticeEntry = { kind: 'notice', id: `notice-${++this.#noticeCount}`, ts, notice };
+    this.#byId.set(entry.id, entry);
+    this.#insert([entry]);
+    return entry;
+  }
+
+  /** Drops everything an author wrote; returns how many messages vanished. */
+  removeAuthor(author: PeerId): number {
+    return this.#removeWhere((entry) => entry.kind === 'message' && entry.author === author);
+  }
+
+  /** Drops messages whose lifetime ended at or before `now`; returns how many. */
+  expire(now: number): number {
+    const expired = new Set([...this.#expiring].filter((message) => expiresAt(message) <= now));
+    return expired.size ? this.#removeWhere((entry) => expired.has(entry as ChatMessage)) : 0;
+  }
+
+  /** Relay time of the next expiry, or undefined when nothing expires. */
+  nextExpiry(): number | undefined {
+    let next = Infinity;
+    for (const message of this.#expiring) next = Math.min(next, expiresAt(message));
+    return next === Infinity ? undefined : next;
+  }
+
+  /** Own delivered messages still alive at `now`, oldest first: what to send a newcomer. */
+  delivered(author: PeerId, now: number): DeliveredMessage[] {
+    const own: DeliveredMessage[] = [];
+    for (const entry of this.#sorted) {
+      if (entry.kind === 'message' && entry.author === author && expiresAt(entry) > now) own.push(toDelivered(entry));
+    }
+    return own;
+  }
+
+  /** Own messages, delivered or pending, now belong to a new id (after a reconnect). */
+  reassignAuthor(from: PeerId, to: PeerId): void {
+    for (const entry of [...this.#byId.values()]) {
+      if (entry.kind === 'message' && entry.author === from) this.#replace(entry, { ...entry, author: to });
+    }
+  }
+
+  /** Authors of the messages held. */
+  authors(): Set<PeerId> {
+    const authors = new Set<PeerId>();
+    for (const entry of this.#byId.values()) if (entry.kind === 'message') authors.add(entry.author);
+    return authors;
+  }
+
+  /** Hides from view everything up to `ts`; own messages are still kept to send to newcomers. */
+  clearView(ts: number): void {
+    this.#clearedBefore = ts;
+    this.#changed();
+  }
+
+  #insert(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) if (entry.kind === 'message' && entry.ttl) this.#expiring.add(entry);
+    if (entries.length >= bulkThreshold) {
+      this.#sorted.push(...entries);
+      this.#sorted.sort(compare);
+    } else {
+      for (const entry of entries) this.#sorted.splice(this.#indexFor(entry), 0, entry);
+    }
+    this.#changed();
+  }
+
+  /** The first index whose entry sorts after `entry`. */
+  #indexFor(entry: Entry): number {
+    let low = 0;
+    let high = this.#sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(this.#sorted[middle]!, entry) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  #replace(old: ChatMessage, next: ChatMessage): void {
+    const list = isPending(old) ? this.#pending : this.#sorted;
+    const index = isPending(old) ? list.indexOf(old) : this.#indexFor(old) - 1;
+    list[index] = next;
+    this.#byId.set(next.id, next);
+    if (this.#expiring.delete(old)) this.#expiring.add(next);
+    this.#changed();
+  }
+
+  #removeWhere(predicate: (entry: Entry) => boolean): number {
+    const before = this.#byId.size;
+    const drop = (entry: Entry): boolean => {
+      if (!predicate(entry)) return false;
+      this.#byId.delete(entry.id);
+      if (entry.kind === 'message') this.#expiring.delete(entry);
+      return true;
+    };
+    this.#sorted = this.#sorted.filter((entry) => !drop(entry));
+    this.#pending = this.#pending.filter((entry) => !drop(entry));
+    const removed = before - this.#byId.size;
+    if (removed) this.#changed();
+    return removed;
+  }
+
+  #changed(): void {
+    this.#snapshot = undefined;
+  }
+}
+
+function toChatMessage(author: PeerId, wire: DeliveredMessage): ChatMessage {
+  return {
+    kind: 'message',
+    id: wire.id,
+    author,
+    text: wire.text,
+    action: wire.action ?? false,
+    ttl: wire.ttl ?? 0,
+    ts: wire.ts,
+  };
+}
+
+/** A message as it travels when first sent, before it has a place in the order. */
+export function toWire(message: ChatMessage): WireMessage {
+  const wire: WireMessage = { id: message.id, text: message.text };
+  if (message.action) wire.action = true;
+  if (message.ttl) wire.ttl = message.ttl;
+  return wire;
+}
+
+export function toDelivered(message: ChatMessage): DeliveredMessage {
+  return { ...toWire(message), ts: message.ts };
+}
+
+/**
+ * Packs messages into as few batch envelopes as fit, each within `maxPayload`
+ * once encrypted and base64url-encoded. Always at least one, so that even an
+ * author with nothing to send tells a newcomer its name. A message too large
+ * to travel alone is left out.
+ */
+export function batchEnvelopes(name: string, messages: readonly DeliveredMessage[], maxPayload: number): Envelope[] {
+  const newBatch = (): Envelope & { kind: 'batch' } => ({ v: 1, kind: 'batch', name, messages: [] });
+  const emptyBytes = utf8Length(JSON.stringify(newBatch()));
+  const batches = [newBatch()];
+  let bytes = emptyBytes;
+  for (const message of messages) {
+    const size = utf8Length(JSON.stringify(message));
+    const current = batches[batches.length - 1]!;
+    const separator = current.messages.length > 0 ? 1 : 0;
+    if (payloadLength(bytes + separator + size) <= maxPayload) {
+      current.messages.push(message);
+      bytes += separator + size;
+    } else if (payloadLength(emptyBytes + size) <= maxPayload) {
+      const next = newBatch();
+      next.messages.push(message);
+      batches.push(next);
+      bytes = emptyBytes + size;
+    }
+  }
+  return batches;
+}

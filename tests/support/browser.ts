@@ -1,0 +1,104 @@
+// Shared helpers for browser tests: Debian's Chromium driven by playwright-core,
+// one browser context per person (separate storage, like separate people).
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumPath } from '../../scripts/host-tools.mjs';
+
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A new person: a fresh context (own storage) with one page. */
+  person(options?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  // Playwright gives the browser a fresh temporary profile, and each context its own storage.
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const contexts: BrowserContext[] = [];
+  return {
+    browser,
+    async person(options = {}) {
+      const context = await browser.newContext({
+        viewport: options.viewport ?? { width: 1100, height: 760 },
+        colorScheme: options.colorScheme ?? 'light',
+      });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async close() {
+      await Promise.allSettled(contexts.map((context) => context.close()));
+      await browser.close();
+    },
+  };
+}
+
+/** Opens the landing page and creates a room; resolves with the room's link. */
+export async function createRoom(page: Page, httpUrl: string): Promise<string> {
+  await page.goto(httpUrl);
+  await page.getByRole('button', { name: 'Create a private room' }).click();
+  await waitConnected(page);
+  return page.url();
+}
+
+/** Opens a room link and waits until the socket is connected. */
+export async function openRoom(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await waitConnected(page);
+}
+
+export async function waitConnected(page: Page): Promise<void> {
+  await page.locator('.status.connected').waitFor({ timeout: 10_000 });
+}
+
+/** Types into the message box and presses Enter, as a person would. */
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+export interface ShownMessage {
+  who: string;
+  text: string;
+  pending: boolean;
+}
+
+/** The messages on screen, oldest first. */
+export function messages(page: Page): Promise<ShownMessage[]> {
+  return page.locator('.messages .msg').evaluateAll((items) =>
+    items.map((item) => ({
+      who: item.querySelector('.who')?.textContent ?? '',
+      text: item.querySelector('.text')?.textContent ?? '',
+      pending: item.classList.contains('pending'),
+    })),
+  );
+}
+
+export async function messageTexts(page: Page): Promise<string[]> {
+  return (await messages(page)).map((message) => message.text);
+}
+
+/** The notice lines (joins, leaves, command answers), oldest first. */
+export function notices(page: Page): Promise<string[]> {
+  return page.locator('.messages .notice').allTextContents();
+}
+
+/** Waits until a message with exactly this text is on screen (delivered, not pending). */
+export async function waitForMessage(page: Page, text: string, timeout = 5000): Promise<void> {
+  await page.waitForFunction(
+    (wanted) =>
+      [...document.querySelectorAll('.messages .msg:not(.pending) .text')].some((node) => node.textContent === wanted),
+    text,
+    { timeout },
+  );
+}
