@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from '../../client/src/lib/envelope.ts';
+
+const messageId = '3f2c6a1e-8b7d-4c2e-9a10-1b2c3d4e5f60';
+
+describe('envelopes', () => {
+  it('round-trips every kind', () => {
+    const envelopes: Envelope[] = [
+      { v: 1, kind: 'message', name: 'Calm Otter', message: { id: messageId, text: 'hi', ttl: 600_000 } },
+      { v: 1, kind: 'batch', name: 'Calm Otter', messages: [{ id: messageId, text: 'waves', action: true, ts: 5 }] },
+      { v: 1, kind: 'nick', name: 'Bob' },
+      { v: 1, kind: 'typing' },
+    ];
+    for (const envelope of envelopes) expect(decodeEnvelope(encodeEnvelope(envelope))).toEqual(envelope);
+  });
+
+  it('rejects anything malformed without throwing', () => {
+    const good = { v: 1, kind: 'message', name: 'A', message: { id: messageId, text: 'hi' } };
+    const bad: unknown[] = [
+      null,
+      [],
+      'text',
+      { ...good, v: 2 },
+      { ...good, kind: 'shout' },
+      { ...good, name: '' },
+      { ...good, name: 'x'.repeat(33) },
+      { ...good, message: { ...good.message, id: 'not-a-uuid' } },
+      { ...good, message: { ...good.message, text: '' } },
+      { ...good, message: { ...good.message, text: 'x'.repeat(10_001) } },
+      { ...good, message: { ...good.message, ttl: 12345 } },
+      { ...good, message: { ...good.message, action: 'yes' } },
+      { ...good, message: { ...good.message, ts: -1 } },
+      { v: 1, kind: 'batch', name: 'A', messages: [{ id: messageId, text: 'no ts' }] },
+      { v: 1, kind: 'batch', name: 'A', messages: 'nope' },
+      { v: 1, kind: 'nick' },
+    ];
+    for (const value of bad) expect(decodeEnvelope(JSON.stringify(value))).toBeUndefined();
+    for (const text of ['', '{', 'undefined', '{"v":1,"kind":"typing"']) expect(decodeEnvelope(text)).toBeUndefined();
+  });
+
+  it('keeps only known fields', () => {
+    const decoded = decodeEnvelope(
+      JSON.stringify({
+        v: 1,
+        kind: 'message',
+        name: 'A',
+        extra: 1,
+        message: { id: messageId, text: 'x', html: '<b>' },
+      }),
+    );
+    expect(decoded).toEqual({ v: 1, kind: 'message', name: 'A', message: { id: messageId, text: 'x' } });
+  });
+});
