@@ -111,12 +111,15 @@ function retryDelay(attempt: number): number {
   return Math.min(3000, 100 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
 }
 
+/** How long a starting relay waits for Redis before serving its own sockets alone. */
+const connectTimeoutMs = 5000;
+
 export class RedisCluster<Connection> implements ClusterLink {
   readonly #commands: Redis;
   readonly #subscriber: Redis;
   readonly #heartbeat: ReturnType<typeof setInterval>;
 
-  constructor(
+  private constructor(
     url: string,
     readonly relayId: string,
     readonly hub: Hub<Connection>,
@@ -138,6 +141,30 @@ export class RedisCluster<Connection> implements ClusterLink {
     this.#commands.on('ready', () => void this.#registerAgain());
     this.#subscriber.on('smessage', (channel: string, message: string) => this.#receive(channel, message));
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeatIntervalMs);
+  }
+
+  /** Connects and waits (bounded) until Redis answers, so that the first joins see the whole room. */
+  static async connect<Connection>(
+    url: string,
+    relayId: string,
+    hub: Hub<Connection>,
+    onError: (message: string) => void,
+  ): Promise<RedisCluster<Connection>> {
+    const cluster = new RedisCluster(url, relayId, hub, onError);
+    await cluster.#ready();
+    return cluster;
+  }
+
+  #ready(): Promise<void> {
+    const clients = [this.#commands, this.#subscriber];
+    const ready = clients.map(
+      (client) =>
+        new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', resolve))),
+    );
+    return Promise.race([
+      Promise.all(ready).then(() => undefined),
+      new Promise<void>((r) => setTimeout(r, connectTimeoutMs)),
+    ]);
   }
 
   get online(): boolean {
@@ -179,8 +206,8 @@ export class RedisCluster<Connection> implements ClusterLink {
     this.#commands.spublish(eventsChannel(event.room), encodeEvent(this.relayId, event)).catch(() => undefined);
   }
 
-  follow(room: string): void {
-    this.#subscriber.ssubscribe(eventsChannel(room)).catch(() => undefined);
+  async follow(room: string): Promise<void> {
+    await this.#subscriber.ssubscribe(eventsChannel(room)).catch(() => undefined);
   }
 
   unfollow(room: string): void {
@@ -259,7 +286,7 @@ export class RedisCluster<Connection> implements ClusterLink {
         pipeline.pexpire(membersKey(room), roomTtlMs);
       }
       await pipeline.exec();
-      for (const room of this.hub.rooms.roomNames()) this.follow(room);
+      for (const room of this.hub.rooms.roomNames()) void this.follow(room);
     } catch {
       // Lost again; the next 'ready' retries.
     }

@@ -51,9 +51,12 @@ export interface ClusterLink {
   /** Records that this relay holds the member's id while it is away. */
   holdAway(room: string, id: string): void;
   publish(event: RemoteEvent): void;
-  /** Starts or stops receiving the room's events. */
-  follow(room: string): void;
+  /** Starts receiving the room's events; resolves once subscribed. */
+  follow(room: string): Promise<void>;
+  /** Stops receiving the room's events. */
   unfollow(room: string): void;
+  /** Leaves the cluster; the others take over this relay's members. */
+  stop(): Promise<void>;
 }
 
 export class Hub<Connection> {
@@ -73,13 +76,17 @@ export class Hub<Connection> {
     this.#cluster = cluster;
   }
 
+  get cluster(): ClusterLink | undefined {
+    return this.#cluster;
+  }
+
   /** Resolves with the joined peer, or undefined when the room is full. */
   async join(request: JoinRequest, connection: Connection): Promise<Joined | undefined> {
     const shared = (await this.#cluster?.join(request, this.rooms.maxPeers)) ?? 'offline';
     if (shared === 'full') return undefined;
     const joined = shared === 'offline' ? this.#joinHere(request, connection) : shared;
     if (!joined) return undefined;
-    if (shared !== 'offline') this.#adoptMembers(request.room, joined, connection);
+    if (shared !== 'offline') await this.#adoptMembers(request.room, joined, connection);
     if (joined.resumed) this.#reclaim(request.room, joined.id, connection);
     return joined;
   }
@@ -95,8 +102,9 @@ export class Hub<Connection> {
   }
 
   /** The cluster's member list becomes this relay's view of the room. */
-  #adoptMembers(room: string, joined: Joined, connection: Connection): void {
-    if (this.rooms.size(room) === 0) this.#cluster?.follow(room);
+  async #adoptMembers(room: string, joined: Joined, connection: Connection): Promise<void> {
+    // Subscribed before init goes out, so no event meant for the joiner is missed.
+    if (this.rooms.size(room) === 0) await this.#cluster?.follow(room);
     for (const other of joined.others) this.rooms.addElsewhere(room, other);
     if (!joined.resumed) this.rooms.attach(room, joined.id, connection);
   }

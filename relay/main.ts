@@ -34,29 +34,29 @@ async function loadUws(): Promise<Uws> {
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
-  const server = await startServer(await loadUws(), config);
-  const cluster = config.redisUrl
-    ? new RedisCluster(config.redisUrl, uuidv4(), server.hub, (message) =>
-        console.error(`onetimechat relay: ${message}`),
-      )
-    : undefined;
-  if (cluster) server.hub.connectCluster(cluster);
-  const mode = cluster ? ', sharing rooms through Redis' : '';
+  const { redisUrl } = config;
+  const server = await startServer(
+    await loadUws(),
+    config,
+    redisUrl ? (hub) => RedisCluster.connect(redisUrl, uuidv4(), hub, logError) : undefined,
+  );
+  const mode = redisUrl ? ', sharing rooms through Redis' : '';
   console.log(`onetimechat relay ${version()} listening on http://${config.host}:${server.port}${mode}`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void server
-      .shutdown(shutdownDeadlineMs)
-      .then(() => cluster?.stop())
-      .then(() => process.exit(0));
+    void server.shutdown(shutdownDeadlineMs).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
+function logError(message: string): void {
+  console.error(`onetimechat relay: ${message}`);
+}
+
 main().catch((error: unknown) => {
-  console.error(`onetimechat relay: ${error instanceof Error ? error.message : String(error)}`);
+  logError(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -22,7 +22,7 @@ import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.t
 import type { RelayConfig } from './config.ts';
 import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
-import { Hub } from './hub.ts';
+import { Hub, type ClusterLink } from './hub.ts';
 import { loadStaticFiles } from './static-files.ts';
 
 type Uws = typeof import('uWebSockets.js');
@@ -47,7 +47,6 @@ type Socket = WebSocket<Peer>;
 
 export interface RunningServer {
   port: number;
-  hub: Hub<Socket>;
   /** Stops accepting, closes every socket with 1001, resolves when all are gone. */
   shutdown(deadlineMs: number): Promise<void>;
 }
@@ -57,7 +56,14 @@ const lostConnection = 1006;
 
 const roomTopic = (room: string): string => `room/${room}`;
 
-export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServer> {
+/** Joins the relays sharing rooms; resolves once connected or given up waiting. */
+export type ClusterConnector = (hub: Hub<Socket>) => Promise<ClusterLink>;
+
+export async function startServer(
+  uws: Uws,
+  config: RelayConfig,
+  connectCluster?: ClusterConnector,
+): Promise<RunningServer> {
   const app = uws.App();
   const startedAt = Date.now();
   const secret = config.relaySecret ?? newSecret();
@@ -221,13 +227,14 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
   });
 
   serveHttp(app, config.clientDir);
+  // Connected before the first socket, so the first joins already see the whole room.
+  if (connectCluster) hub.connectCluster(await connectCluster(hub));
 
   return new Promise((resolve, reject) => {
     app.listen(config.host, config.port, (listenSocket) => {
       if (!listenSocket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
       resolve({
         port: uws.us_socket_local_port(listenSocket),
-        hub,
         shutdown: async (deadlineMs) => {
           stopping = true;
           hub.stopTimers();
@@ -236,6 +243,7 @@ export function startServer(uws: Uws, config: RelayConfig): Promise<RunningServe
           const deadline = Date.now() + deadlineMs;
           while (connections.total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           app.close();
+          await hub.cluster?.stop();
         },
       });
     });

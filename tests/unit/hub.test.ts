@@ -109,8 +109,9 @@ function fakeCluster(members: Map<string, string>) {
     release: async (_room, id) => members.delete(id) || true,
     holdAway: () => undefined,
     publish: (event) => published.push(event),
-    follow: () => undefined,
+    follow: async () => undefined,
     unfollow: () => undefined,
+    stop: async () => undefined,
   };
   return { link, published };
 }

@@ -1,0 +1,166 @@
+// Rooms spanning several relays over a real redis-server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClient } from '../support/client.ts';
+import { startRedis, type RunningRedis } from '../support/redis.ts';
+import { startRelay, type RunningRelay } from '../support/relay.ts';
+
+const graceMs = 3000;
+
+async function startCluster(relayCount: number, env: Record<string, string> = {}) {
+  const redis = await startRedis();
+  const relays = await Promise.all(
+    Array.from({ length: relayCount }, () =>
+      startRelay({
+        REDIS_URL: redis.url,
+        RELAY_SECRET: 'cluster test secret',
+        RESUME_GRACE_MS: String(graceMs),
+        ...env,
+      }),
+    ),
+  );
+  return { redis, relays };
+}
+
+async function stopCluster(redis: RunningRedis, relays: RunningRelay[]): Promise<void> {
+  await Promise.all(relays.map((relay) => relay.stop('SIGKILL')));
+  await redis.stop();
+}
+
+let roomCounter = 0;
+const freshRoom = (): string => `cluster-${process.pid}-${++roomCounter}`;
+
+describe('a room across three relays', () => {
+  let redis: RunningRedis;
+  let relays: RunningRelay[];
+  beforeAll(async () => ({ redis, relays } = await startCluster(3, { ROOM_MAX_PEERS: '3' })));
+  afterAll(() => stopCluster(redis, relays));
+
+  /** One peer on each relay, in the same room, each having seen the later arrivals. */
+  async function peersOnEachRelay(room: string) {
+    const a = await TestClient.join(relays[0]!.wsUrl(room));
+    const b = await TestClient.join(relays[1]!.wsUrl(room));
+    expect(await a.client.next('fetch')).toEqual(['fetch', b.id]);
+    const c = await TestClient.join(relays[2]!.wsUrl(room));
+    expect(await a.client.next('fetch')).toEqual(['fetch', c.id]);
+    expect(await b.client.next('fetch')).toEqual(['fetch', c.id]);
+    return [a, b, c] as const;
+  }
+
+  it('lists every peer in init, wherever it is connected', async () => {
+    const [a, b, c] = await peersOnEachRelay(freshRoom());
+    expect(b.peers).toEqual([a.id]);
+    expect(c.peers.sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('delivers a message to everyone once, the sender included', async () => {
+    const peers = await peersOnEachRelay(freshRoom());
+    peers[1].client.send(['send', 'hello everyone']);
+    for (const { client } of peers) {
+      const [, from, payload, ts] = await client.next('add');
+      expect([from, payload]).toEqual([peers[1].id, 'hello everyone']);
+      expect(ts).toEqual(expect.any(Number));
+    }
+    await Promise.all(peers.map(({ client }) => client.expectSilence(300)));
+  });
+
+  it('delivers a unicast to a peer on another relay only', async () => {
+    const [a, b, c] = await peersOnEachRelay(freshRoom());
+    a.client.send(['send', 'for c only', c.id]);
+    expect(await c.client.next('add')).toEqual(['add', a.id, 'for c only', expect.any(Number)]);
+    await a.client.expectSilence(300);
+    await b.client.expectSilence(0);
+    a.client.send(['send', 'to nobody', '00000000-0000-4000-8000-000000000000']);
+    expect((await a.client.next('error'))[1]).toBe('no_such_peer');
+  });
+
+  it('relays fetch with its summary to the peers on other relays', async () => {
+    const [a, b, c] = await peersOnEachRelay(freshRoom());
+    b.client.send(['fetch', 'what b has']);
+    expect(await a.client.next('fetch')).toEqual(['fetch', b.id, 'what b has']);
+    expect(await c.client.next('fetch')).toEqual(['fetch', b.id, 'what b has']);
+    await b.client.expectSilence(300);
+  });
+
+  it('tells everyone when a peer leaves', async () => {
+    const [a, b, c] = await peersOnEachRelay(freshRoom());
+    await a.client.close();
+    expect(await b.client.next('rm')).toEqual(['rm', a.id]);
+    expect(await c.client.next('rm')).toEqual(['rm', a.id]);
+  });
+
+  it('counts the whole room against ROOM_MAX_PEERS', async () => {
+    const room = freshRoom();
+    await peersOnEachRelay(room);
+    const fourth = await TestClient.connect(relays[0]!.wsUrl(room));
+    expect((await fourth.next('error'))[1]).toBe('room_full');
+    expect((await fourth.closed).code).toBe(1013);
+  });
+
+  it('resumes an id through another relay without rm or arrival', async () => {
+    const room = freshRoom();
+    const a = await TestClient.join(relays[0]!.wsUrl(room));
+    const b = await TestClient.join(relays[1]!.wsUrl(room));
+    await a.client.next('fetch');
+    await a.client.terminate();
+    const resumed = await TestClient.join(`${relays[2]!.wsUrl(room)}?resume=${String(a.info.resume)}`);
+    expect(resumed.id).toBe(a.id);
+    expect(resumed.info.resumed).toBe(true);
+    expect(resumed.peers).toEqual([b.id]);
+    b.client.send(['send', 'still here?', a.id]);
+    expect(await resumed.client.next('add')).toEqual(['add', b.id, 'still here?', expect.any(Number)]);
+    await b.client.expectSilence(graceMs + 500);
+  });
+});
+
+describe('failures across relays', () => {
+  it('removes the clients of a killed relay everywhere, unless they resume elsewhere', async () => {
+    const { redis, relays } = await startCluster(2);
+    try {
+      const room = freshRoom();
+      const watcher = await TestClient.join(relays[1]!.wsUrl(room));
+      const leaver = await TestClient.join(relays[0]!.wsUrl(room));
+      const mover = await TestClient.join(relays[0]!.wsUrl(room));
+      await watcher.client.next('fetch');
+      await watcher.client.next('fetch');
+      const killedAt = Date.now();
+      await relays[0]!.stop('SIGKILL');
+      await mover.client.closed;
+      const moved = await TestClient.join(`${relays[1]!.wsUrl(room)}?resume=${String(mover.info.resume)}`);
+      expect(moved.id).toBe(mover.id);
+      // Noticed within 8 s (heartbeat), then the grace period.
+      expect(await watcher.client.next('rm', 8000 + graceMs + 2000)).toEqual(['rm', leaver.id]);
+      expect(Date.now() - killedAt).toBeLessThan(10_000 + graceMs);
+      await watcher.client.expectSilence(graceMs);
+    } finally {
+      await stopCluster(redis, relays);
+    }
+  }, 40_000);
+
+  it('survives a Redis restart without spurious rm, and keeps local rooms talking meanwhile', async () => {
+    const { redis, relays } = await startCluster(2);
+    try {
+      const room = freshRoom();
+      const a = await TestClient.join(relays[0]!.wsUrl(room));
+      const b = await TestClient.join(relays[1]!.wsUrl(room));
+      await a.client.next('fetch');
+      const a2 = await TestClient.join(relays[0]!.wsUrl(room));
+      await a.client.next('fetch');
+      await b.client.next('fetch');
+
+      await redis.stop();
+      a.client.send(['send', 'while redis is down']);
+      expect(await a2.client.next('add')).toEqual(['add', a.id, 'while redis is down', expect.any(Number)]);
+      await a.client.next('add');
+
+      await redis.restart();
+      await b.client.expectSilence(8000);
+      await a.client.expectSilence(0);
+      a.client.send(['send', 'after the restart']);
+      expect(await b.client.next('add')).toEqual(['add', a.id, 'after the restart', expect.any(Number)]);
+      const joiner = await TestClient.join(relays[1]!.wsUrl(room));
+      expect(joiner.peers.sort()).toEqual([a.id, a2.id, b.id].sort());
+    } finally {
+      await stopCluster(redis, relays);
+    }
+  }, 40_000);
+});
