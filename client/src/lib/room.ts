@@ -119,6 +119,8 @@ export class RoomSession {
     const alone = batchEnvelopes(this.#name, [toDelivered({ ...message, ts: widestTs })], this.#maxPayload());
     if (alone[0]!.kind !== 'batch' || alone[0]!.messages.length === 0) return 'That message is too long to send.';
     this.history.addPending(message);
+    // Readers stop showing us as typing when the message arrives; the next keystroke says so again.
+    this.#lastTypingSent = -Infinity;
     this.#changed();
     if (this.state === 'connected') await this.#sendLive(message);
     return undefined;
@@ -247,8 +249,14 @@ export class RoomSession {
 
   #receive(from: PeerId, envelope: Envelope, ts: number): void {
     const self = from === this.selfId;
-    if (envelope.kind !== 'typing') this.names.set(from, envelope.name);
     if (!self && !this.#formerSelves.has(from)) this.peers.add(from);
+    if (envelope.kind === 'nick') {
+      const before = this.names.get(from);
+      if (!self && before !== undefined && before !== envelope.name) {
+        this.#addNotice({ type: 'renamed', peer: from, from: before, to: envelope.name });
+      }
+    }
+    if (envelope.kind !== 'typing') this.names.set(from, envelope.name);
     switch (envelope.kind) {
       case 'message': {
         this.typing.delete(from);
@@ -261,14 +269,8 @@ export class RoomSession {
       case 'batch':
         if (!self) this.history.addDelivered(from, envelope.messages, this.relayNow());
         return;
-      case 'nick': {
-        const before = this.names.get(from);
-        if (!self && before !== undefined && before !== envelope.name) {
-          this.#addNotice({ type: 'renamed', peer: from, from: before, to: envelope.name });
-        }
-        this.names.set(from, envelope.name);
+      case 'nick':
         return;
-      }
       case 'typing':
         if (!self) this.#showTyping(from);
         return;

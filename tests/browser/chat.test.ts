@@ -1,0 +1,129 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '../support/relay.ts';
+import {
+  createRoom,
+  launchBrowser,
+  messages,
+  messageTexts,
+  notices,
+  openRoom,
+  send,
+  waitForMessage,
+  type TestBrowser,
+} from '../support/browser.ts';
+
+let relay: RunningRelay;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+async function room(count: number): Promise<Page[]> {
+  const people = await Promise.all(Array.from({ length: count }, () => browser.person()));
+  const link = await createRoom(people[0]!, relay.httpUrl);
+  for (const person of people.slice(1)) await openRoom(person, link);
+  return people;
+}
+
+describe('chatting in a room', () => {
+  it('two tabs chat both ways, in the same order on both screens', async () => {
+    const [alice, bob] = await room(2);
+    await send(alice!, 'hello bob');
+    await waitForMessage(bob!, 'hello bob');
+    await send(bob!, 'hi alice');
+    await waitForMessage(alice!, 'hi alice');
+
+    expect(await messageTexts(alice!)).toEqual(['hello bob', 'hi alice']);
+    expect(await messageTexts(bob!)).toEqual(['hello bob', 'hi alice']);
+    expect((await messages(bob!))[0]!.who).not.toContain('(you)');
+    expect((await messages(alice!))[0]!.who).toContain('(you)');
+  });
+
+  it('three tabs chat, each seeing everyone’s messages', async () => {
+    const people = await room(3);
+    for (const [index, person] of people.entries()) await send(person, `from person ${index}`);
+    for (const person of people) {
+      for (const index of [0, 1, 2]) await waitForMessage(person, `from person ${index}`);
+    }
+    const orders = await Promise.all(people.map(messageTexts));
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[2]).toEqual(orders[0]);
+    expect(orders[0]).toHaveLength(3);
+    expect(await people[0]!.locator('.people li').count()).toBe(3);
+  });
+
+  it('a newcomer receives the history of everyone present, in the same order', async () => {
+    const [alice, bob] = await room(2);
+    await send(alice!, 'first, from alice');
+    await waitForMessage(bob!, 'first, from alice');
+    await send(bob!, 'second, from bob');
+    await waitForMessage(alice!, 'second, from bob');
+    await send(alice!, 'third, from alice');
+    await waitForMessage(bob!, 'third, from alice');
+
+    const carol = await browser.person();
+    await openRoom(carol, alice!.url());
+    await waitForMessage(carol, 'third, from alice');
+    await waitForMessage(carol, 'second, from bob');
+    expect(await messageTexts(carol)).toEqual(['first, from alice', 'second, from bob', 'third, from alice']);
+    await expect.poll(() => notices(alice!)).toContainEqual(expect.stringMatching(/ joined$/));
+  });
+
+  it('closing a tab makes its messages vanish from the others within 3 seconds', async () => {
+    const [alice, bob, carol] = await room(3);
+    await send(bob!, 'bob was here');
+    await send(alice!, 'alice stays');
+    for (const person of [alice!, carol!]) await waitForMessage(person, 'bob was here');
+    await waitForMessage(carol!, 'alice stays');
+    const bobName = (await messages(carol!)).find((m) => m.text === 'bob was here')!.who;
+
+    const closedAt = Date.now();
+    await bob!.close();
+    for (const person of [alice!, carol!]) {
+      await person.waitForFunction(
+        () => ![...document.querySelectorAll('.messages .text')].some((n) => n.textContent === 'bob was here'),
+        undefined,
+        { timeout: 3000 },
+      );
+    }
+    expect(Date.now() - closedAt).toBeLessThan(3000);
+    expect(await messageTexts(carol!)).toEqual(['alice stays']);
+    expect(await notices(carol!)).toContain(`${bobName} left, and their messages vanished`);
+  });
+
+  it('/nick renames everywhere and /me shows an action', async () => {
+    const [alice, bob] = await room(2);
+    await send(alice!, 'before the rename');
+    await waitForMessage(bob!, 'before the rename');
+    const oldName = (await messages(bob!))[0]!.who;
+
+    await send(alice!, '/nick Captain Alice');
+    await expect.poll(() => notices(bob!)).toContain(`${oldName} is now called Captain Alice`);
+    await expect.poll(async () => (await messages(bob!))[0]!.who).toBe('Captain Alice');
+    expect(await notices(alice!)).toContain('You are now called Captain Alice');
+
+    await send(alice!, '/me waves');
+    await waitForMessage(bob!, 'Captain Alice waves');
+    expect(await bob!.locator('.msg.action').count()).toBe(1);
+    expect(await messageTexts(bob!)).toEqual(['before the rename', 'Captain Alice waves']);
+  });
+
+  it('answers commands locally, never sending them', async () => {
+    const [alice, bob] = await room(2);
+    await send(alice!, '/who');
+    await expect.poll(() => notices(alice!)).toContainEqual(expect.stringMatching(/^Here now \(2\): .+ \(you\), .+/));
+    await send(alice!, '/dance');
+    await expect.poll(() => notices(alice!)).toContainEqual(expect.stringMatching(/unknown command \/dance/));
+    await send(alice!, 'a real message');
+    await waitForMessage(bob!, 'a real message');
+    expect(await messageTexts(bob!)).toEqual(['a real message']);
+  });
+});

@@ -1,0 +1,173 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '../support/relay.ts';
+import {
+  createRoom,
+  launchBrowser,
+  messageTexts,
+  openRoom,
+  send,
+  waitConnected,
+  waitForMessage,
+  type TestBrowser,
+} from '../support/browser.ts';
+
+let relay: RunningRelay;
+let browser: TestBrowser;
+const requestedUrls: string[] = [];
+
+beforeAll(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+/** A person whose every request and WebSocket frame is recorded. */
+async function watchedPerson(frames: string[] = []): Promise<Page> {
+  const page = await browser.person();
+  page.on('request', (request) => requestedUrls.push(request.url()));
+  page.on('websocket', (socket) => {
+    requestedUrls.push(socket.url());
+    socket.on('framesent', (frame) => frames.push(String(frame.payload)));
+    socket.on('framereceived', (frame) => frames.push(String(frame.payload)));
+  });
+  return page;
+}
+
+/** Everything the page's storage areas hold, as one string. */
+function storageDump(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const parts: string[] = [
+      JSON.stringify({ ...localStorage }),
+      JSON.stringify({ ...sessionStorage }),
+      document.cookie,
+    ];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) parts.push(request.url, await (await cache.match(request))!.text());
+    }
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const storeName of db.objectStoreNames) {
+        const store = db.transaction(storeName).objectStore(storeName);
+        const [keys, values] = await Promise.all(
+          [store.getAllKeys(), store.getAll()].map(
+            (request) => new Promise<unknown>((resolve) => (request.onsuccess = () => resolve(request.result))),
+          ),
+        );
+        parts.push(JSON.stringify({ name, storeName, keys, values }));
+      }
+      db.close();
+    }
+    parts.push(String((await navigator.serviceWorker?.getRegistrations())?.length ?? 0));
+    return parts.join('\n');
+  });
+}
+
+describe('privacy', () => {
+  it('keeps message text out of every storage area, while preferences are stored', async () => {
+    const alice = await watchedPerson();
+    const bob = await watchedPerson();
+    const link = await createRoom(alice, relay.httpUrl);
+    await openRoom(bob, link);
+    await send(alice, '/nick Storage Tester');
+    await send(alice, 'storage-canary-alice');
+    await send(bob, 'storage-canary-bob');
+    await waitForMessage(alice, 'storage-canary-bob');
+    await waitForMessage(bob, 'storage-canary-alice');
+
+    for (const page of [alice, bob]) {
+      const dump = await storageDump(page);
+      expect(dump).not.toContain('storage-canary');
+      expect(dump).not.toContain(link.split('#')[1]);
+    }
+    // The dump does read IndexedDB: the chosen name is a preference and is there.
+    expect(await storageDump(alice)).toContain('Storage Tester');
+  });
+
+  it('sends and receives only ciphertext on the wire', async () => {
+    const frames: string[] = [];
+    const alice = await watchedPerson(frames);
+    const bob = await watchedPerson(frames);
+    const link = await createRoom(alice, relay.httpUrl);
+    await openRoom(bob, link);
+    await send(alice, '/nick Wire Watcher');
+    await send(alice, 'wire-canary one two three');
+    await send(bob, '/me wire-canary-action');
+    await waitForMessage(bob, 'wire-canary one two three');
+    await alice.locator('.msg.action:not(.pending) .text', { hasText: 'wire-canary-action' }).waitFor();
+
+    expect(frames.length).toBeGreaterThan(6);
+    const secret = link.split('#')[1]!;
+    for (const frame of frames) {
+      expect(frame).not.toContain('wire-canary');
+      expect(frame).not.toContain('Wire Watcher');
+      expect(frame).not.toContain(secret);
+    }
+    expect(requestedUrls.filter((url) => url.startsWith('ws')).every((url) => !url.includes(secret))).toBe(true);
+  });
+
+  it('renders a message full of HTML and script as inert text', async () => {
+    const alice = await watchedPerson();
+    const bob = await watchedPerson();
+    const link = await createRoom(alice, relay.httpUrl);
+    await openRoom(bob, link);
+    const hostile =
+      '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b> <a href="javascript:window.__pwned=3">x</a>';
+    await send(alice, hostile);
+    await waitForMessage(bob, hostile);
+    for (const page of [alice, bob]) {
+      const inside = await page.evaluate(() => {
+        const text = [...document.querySelectorAll('.messages .text')].at(-1)!;
+        return {
+          elements: text.querySelectorAll('img, script, b, a').length,
+          pwned: (window as { __pwned?: number }).__pwned,
+        };
+      });
+      expect(inside).toEqual({ elements: 0, pwned: undefined });
+    }
+  });
+
+  it('makes links clickable without fetching them, and never contacts another origin', async () => {
+    const alice = await watchedPerson();
+    const bob = await watchedPerson();
+    const link = await createRoom(alice, relay.httpUrl);
+    await openRoom(bob, link);
+    await send(alice, 'look at https://images.example.org/cat.png please');
+    await waitForMessage(bob, 'look at https://images.example.org/cat.png please');
+    const anchor = bob.locator('.messages .text a');
+    expect(await anchor.getAttribute('href')).toBe('https://images.example.org/cat.png');
+    expect(await anchor.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await anchor.getAttribute('target')).toBe('_blank');
+
+    const origins = new Set(requestedUrls.map((url) => new URL(url).host));
+    expect(requestedUrls.length).toBeGreaterThan(4);
+    expect([...origins]).toEqual([`127.0.0.1:${relay.port}`]);
+  });
+
+  it('remembers the theme across a reload, but not the messages', async () => {
+    const alice = await watchedPerson();
+    await createRoom(alice, relay.httpUrl);
+    await send(alice, 'gone after reload');
+    await waitForMessage(alice, 'gone after reload');
+    expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    await alice.getByRole('button', { name: 'Switch between light and dark theme' }).click();
+    expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    const background = await alice.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
+    await alice.reload();
+    await waitConnected(alice);
+    expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await alice.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(background);
+    expect(background).not.toBe('rgb(246, 246, 243)');
+    expect(await messageTexts(alice)).toEqual([]);
+  });
+});

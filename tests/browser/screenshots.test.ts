@@ -1,0 +1,64 @@
+// Screenshots of both themes and a phone-sized screen, for people to look at
+// (tests/output/ is not committed). The checks here are about what must be
+// true of any screenshot: the room is drawn, in the theme asked for.
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { createRoom, launchBrowser, openRoom, send, waitForMessage, type TestBrowser } from '../support/browser.ts';
+
+const outputDir = 'tests/output';
+let relay: RunningRelay;
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  mkdirSync(outputDir, { recursive: true });
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+async function conversation(reader: Page, link: string): Promise<void> {
+  const friend = await browser.person();
+  await openRoom(friend, link);
+  await send(friend, '/nick Quiet Heron');
+  await send(friend, 'Hi! Did the link work?');
+  await send(reader, 'It did. Nothing of this stays anywhere once we close the tabs, right?');
+  await send(friend, 'Right: see https://example.org/why for the details.\nSecond line of the same message.');
+  await send(reader, '/me nods');
+  await waitForMessage(reader, 'Second line', 100).catch(() => undefined);
+  await reader.locator('.msg.action:not(.pending)').waitFor({ timeout: 5000 });
+  await friend.getByLabel('Message', { exact: true }).pressSequentially('typing');
+  await reader.locator('.typing', { hasText: 'is typing' }).waitFor({ timeout: 5000 });
+}
+
+describe('screenshots', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`draws the room in the ${colorScheme} theme`, async () => {
+      const reader = await browser.person({ colorScheme });
+      await reader.goto(relay.httpUrl);
+      await reader.screenshot({ path: `${outputDir}/landing-${colorScheme}.png` });
+      const link = await createRoom(reader, relay.httpUrl);
+      await conversation(reader, link);
+      await reader.screenshot({ path: `${outputDir}/room-${colorScheme}.png` });
+      const background = await reader.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe(colorScheme === 'light' ? 'rgb(246, 246, 243)' : 'rgb(19, 21, 25)');
+    });
+  }
+
+  it('fits a phone-sized screen', async () => {
+    const reader = await browser.person({ viewport: { width: 390, height: 760 } });
+    const link = await createRoom(reader, relay.httpUrl);
+    await conversation(reader, link);
+    await reader.screenshot({ path: `${outputDir}/room-phone.png` });
+    const overflow = await reader.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await reader.getByRole('button', { name: /People/ }).click();
+    await reader.screenshot({ path: `${outputDir}/room-phone-people.png` });
+    expect(await reader.locator('.people').isVisible()).toBe(true);
+  });
+});
