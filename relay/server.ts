@@ -51,6 +51,9 @@ export interface RunningServer {
   shutdown(deadlineMs: number): Promise<void>;
 }
 
+/** Frames up to this many times the protocol's limit are read, and closed with 1009. */
+const uwsFrameLimitFactor = 4;
+
 /** Only a connection lost without a close handshake keeps its id for a resume. */
 const lostConnection = 1006;
 
@@ -199,6 +202,7 @@ export async function startServer(
 
   function message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
     const peer = ws.getUserData();
+    if (data.byteLength > frameLimit) return ws.end(CloseCode.tooLarge, 'frame too large');
     const now = Date.now();
     if (!takeToken(peer.bucket, config.rateLimit, config.rateBurst, now)) {
       if (recordRefusal(peer.refusals, refusalAllowance, now)) {
@@ -215,7 +219,10 @@ export async function startServer(
   }
 
   app.ws<Peer>('/*', {
-    maxPayloadLength: frameLimit,
+    // uWebSockets.js cuts a connection without a close handshake when a frame
+    // is over its limit, so it gets a wider one and the relay closes frames
+    // over the protocol's limit itself, with 1009.
+    maxPayloadLength: frameLimit * uwsFrameLimitFactor,
     maxBackpressure: Math.max(config.maxBackpressure, frameLimit),
     closeOnBackpressureLimit: true,
     idleTimeout: config.idleTimeoutS,
