@@ -202,8 +202,8 @@ describe('backpressure', () => {
       const baseline = rssKiB(relay);
       stalled.client.socket.pause();
       const payload = 'p'.repeat(32 * 1024);
-      // 48 MiB in all: past what the kernel buffers for the stalled socket, and far past the bound.
-      const count = 1536;
+      // 64 MiB in all: past what the kernel buffers for the stalled socket, and far past the bound.
+      const count = 2048;
       const window = 8; // the sender keeps pace with the reader that reads
       let received = 0;
       let stalledDropped = false;
@@ -219,8 +219,9 @@ describe('backpressure', () => {
         peak = Math.max(peak, rssKiB(relay));
       }
       if (!stalledDropped) expect(await reader.client.next('rm', 10_000)).toEqual(['rm', stalled.id]);
-      // One reader's queue is bounded; the relay must not hold the whole flood for it.
-      expect(peak - baseline).toBeLessThan(8 * 1024);
+      // Holding the flood for the stalled reader would take some 50 MiB; its bounded
+      // queue plus the garbage of relaying 64 MiB stays well under half that.
+      expect(peak - baseline).toBeLessThan(24 * 1024);
     } finally {
       await relay.stop();
     }
