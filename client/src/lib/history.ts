@@ -45,7 +45,7 @@ function compare(a: Entry, b: Entry): number {
   return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** Below this many, inserting one by one beats appending and sorting. */
+/** Below this many, inserting one by one beats merging. */
 const bulkThreshold = 32;
 
 export class HistoryStore {
@@ -181,8 +181,7 @@ export class HistoryStore {
     if (entries.length === 0) return;
     for (const entry of entries) if (entry.kind === 'message' && entry.ttl) this.#expiring.add(entry);
     if (entries.length >= bulkThreshold) {
-      this.#sorted.push(...entries);
-      this.#sorted.sort(compare);
+      this.#sorted = mergeSorted(this.#sorted, entries.sort(compare));
     } else {
       for (const entry of entries) this.#sorted.splice(this.#indexFor(entry), 0, entry);
     }
@@ -228,6 +227,20 @@ export class HistoryStore {
   #changed(): void {
     this.#snapshot = undefined;
   }
+}
+
+/** Merges two sorted lists in one pass: a batch of history costs its own size plus one walk of what is held. */
+function mergeSorted(held: Entry[], incoming: Entry[]): Entry[] {
+  const merged: Entry[] = new Array(held.length + incoming.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < held.length && j < incoming.length) {
+    merged[k++] = compare(held[i]!, incoming[j]!) <= 0 ? held[i++]! : incoming[j++]!;
+  }
+  while (i < held.length) merged[k++] = held[i++]!;
+  while (j < incoming.length) merged[k++] = incoming[j++]!;
+  return merged;
 }
 
 function toChatMessage(author: PeerId, wire: DeliveredMessage): ChatMessage {

@@ -1,5 +1,5 @@
 // Mirrors a RoomSession into Svelte state. Changes are coalesced to one update
-// per task, and the history is handed over as an immutable array, so a keyed
+// per frame, and the history is handed over as an immutable array, so a keyed
 // list re-renders only the entries that changed.
 import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
@@ -36,13 +36,17 @@ export class RoomView {
     return this.names.get(peer) ?? 'Someone';
   }
 
+  /** At most one update per frame; a hidden page, which gets no frames, updates from a task instead. */
   schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    const run = (): void => {
+      if (!this.#scheduled) return;
       this.#scheduled = false;
       this.#sync();
-    });
+    };
+    if (document.hidden) setTimeout(run);
+    else requestAnimationFrame(run);
   }
 
   #sync(): void {

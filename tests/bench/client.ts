@@ -1,0 +1,191 @@
+// Client performance, measured in real Chromium against the real relay:
+//  - the production JavaScript, gzipped;
+//  - a newcomer joining a room where 20 peers hold 10,000 messages between them:
+//    time until all of them are on screen;
+//  - with those 10,000 on screen, how long a new message takes to appear and
+//    how much of the page it touches.
+// The 20 peers run the client's own room logic in Node (ws sockets), so what
+// the newcomer receives is exactly what 20 browsers would send it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import WebSocket from 'ws';
+import type { SocketLike } from '../../client/src/lib/connection.ts';
+import { newRoomSecret } from '../../client/src/lib/crypto.ts';
+import { RoomSession } from '../../client/src/lib/room.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { startRelay } from '../support/relay.ts';
+
+const peerCount = 20;
+const totalMessages = 10_000;
+const liveSamples = 30;
+
+function gzippedJsBytes(): number {
+  const dir = 'dist/client/assets';
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.js'))
+    .reduce((sum, name) => sum + gzipSync(readFileSync(`${dir}/${name}`)).length, 0);
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+function countMessages(peer: RoomSession): number {
+  return peer.history.entries().filter((entry) => entry.kind === 'message').length;
+}
+
+function sentence(peer: number, index: number): string {
+  return `Message ${index} from peer ${peer}: the quick brown fox jumps over the lazy dog, again.`;
+}
+
+export async function main(): Promise<void> {
+  const jsGzip = gzippedJsBytes();
+  // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
+  const relay = await startRelay({ RATE_LIMIT: '0' });
+  const browser = await launchBrowser();
+  const peers: RoomSession[] = [];
+  try {
+    const secret = newRoomSecret();
+    for (let p = 0; p < peerCount; p++) {
+      peers.push(
+        await RoomSession.open({
+          secret,
+          socketOrigin: `ws://127.0.0.1:${relay.port}`,
+          name: `Peer ${p}`,
+          onChange: () => {},
+          // ws speaks the same WebSocket interface the client uses.
+          createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+        }),
+      );
+    }
+    await until(() => peers.every((peer) => peer.state === 'connected'), 10_000, 'peers to connect');
+    const fillStart = Date.now();
+    await Promise.all(
+      peers.map(async (peer, p) => {
+        for (let i = p; i < totalMessages; i += peerCount) await peer.send(sentence(p, i));
+      }),
+    );
+    // Every peer holds everyone's messages and has handled every frame, as in a room that has been quiet a while.
+    await until(
+      () => peers.every((peer) => peer.history.pending().length === 0 && countMessages(peer) === totalMessages),
+      180_000,
+      'every peer to hold every message',
+    );
+    await Promise.all(peers.map((peer) => peer.settled()));
+    const fillMs = Date.now() - fillStart;
+
+    // The newcomer: from navigation to the whole history merged and the newest messages drawn.
+    const page = await browser.person();
+    const link = `${relay.httpUrl}/#${secret}`;
+    await page.goto(link);
+    // Everything held: the peers' messages plus the newcomer's own "you joined" line.
+    await page.waitForFunction(
+      (count) => Number(document.querySelector('.messages')?.getAttribute('data-total')) >= count,
+      totalMessages + 1,
+      { polling: 'raf', timeout: 60_000 },
+    );
+    const newcomerMs = await page.evaluate(
+      () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now()))),
+    );
+    const held = Number(await page.locator('.messages').getAttribute('data-total')) - 1;
+    const drawn = await page.evaluate(() => document.getElementsByClassName('msg').length);
+
+    // Scrolling back: drawing the next 150 older messages.
+    const earlierMs = await page.evaluate(async () => {
+      const started = performance.now();
+      document.querySelector<HTMLButtonElement>('.earlier')!.click();
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      return performance.now() - started;
+    });
+    await page.evaluate(() => document.querySelector('.scroller')!.scrollTo({ top: 1e9 }));
+
+    // A new message from a peer, with 10,000 on screen: time from send to the DOM, and what it touched.
+    await page.evaluate(() => {
+      const list = document.querySelector('.messages')!;
+      const record: { at: number; nodes: number }[] = [];
+      (window as unknown as { arrivals: typeof record }).arrivals = record;
+      new MutationObserver((mutations) => {
+        const elements = (nodes: NodeList): number => [...nodes].filter((node) => node.nodeType === 1).length;
+        const nodes = mutations.reduce((sum, m) => sum + elements(m.addedNodes) + elements(m.removedNodes), 0);
+        record.push({ at: performance.timeOrigin + performance.now(), nodes });
+      }).observe(list, { childList: true });
+    });
+    const sentAt: number[] = [];
+    for (let i = 0; i < liveSamples; i++) {
+      sentAt.push(Date.now());
+      await peers[i % peerCount]!.send(`live message ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await page.waitForFunction(
+      (count) => (window as unknown as { arrivals: unknown[] }).arrivals.length >= count,
+      liveSamples,
+    );
+    const arrivals = await page.evaluate(
+      () => (window as unknown as { arrivals: { at: number; nodes: number }[] }).arrivals,
+    );
+    const latencies = arrivals.slice(0, liveSamples).map((arrival, i) => arrival.at - sentAt[i]!);
+    const nodesPerMessage = median(arrivals.map((arrival) => arrival.nodes));
+
+    // Typing and sending with 10,000 on screen: Enter to the message being drawn.
+    const ownMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      ownMs.push(
+        await page.evaluate(async (text) => {
+          const box = document.querySelector<HTMLTextAreaElement>('#message-box')!;
+          box.value = text;
+          box.dispatchEvent(new Event('input', { bubbles: true }));
+          const started = performance.now();
+          box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+          await new Promise<void>((resolve) => {
+            const check = (): void => {
+              const last = document.querySelector('.messages')!.lastElementChild;
+              if (last?.textContent?.includes(text)) resolve();
+              else requestAnimationFrame(check);
+            };
+            check();
+          });
+          return performance.now() - started;
+        }, `own message ${i}`),
+      );
+    }
+
+    const rows: [string, string][] = [
+      ['production JavaScript, gzipped', `${(jsGzip / 1024).toFixed(1)} KB (limit 40 KB)`],
+      ['room filled by the peers', `${totalMessages} messages from ${peerCount} peers in ${fillMs} ms`],
+      ['newcomer: page load to whole history held and drawn', `${Math.round(newcomerMs)} ms (target < 1000 ms)`],
+      ['newcomer holds / draws', `${held} messages / newest ${drawn}`],
+      ['drawing 150 earlier messages (scrolling back)', `${earlierMs.toFixed(1)} ms`],
+      [
+        'new message from a peer, send to on screen',
+        `median ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`,
+      ],
+      ['list elements added or removed per new message', `${nodesPerMessage}`],
+      [
+        'own message, Enter to on screen',
+        `median ${median(ownMs).toFixed(1)} ms, max ${Math.max(...ownMs).toFixed(1)} ms`,
+      ],
+    ];
+    if (held !== totalMessages) throw new Error(`the newcomer holds ${held} messages, expected ${totalMessages}`);
+    const width = Math.max(...rows.map(([name]) => name.length));
+    console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
+    for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+  } finally {
+    for (const peer of peers) peer.leave();
+    await browser.close();
+    await relay.stop();
+  }
+}
