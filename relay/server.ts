@@ -183,6 +183,7 @@ export async function startServer(
       limits,
       resume: issueToken(secret, peer.room, peer.id),
       resumed: joined.resumed,
+      graceMs: config.resumeGraceMs,
     };
     ws.send(encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.
