@@ -1,12 +1,17 @@
 // `npm run bench:client`: builds the production client and relay, then runs
 // tests/bench/client.ts (TypeScript, loaded through Vite's module runner).
+// `peers <port> <secret>` runs only the simulated peers, in a process of their own.
 import { execFileSync } from 'node:child_process';
 import { runnerImport } from 'vite';
 
-execFileSync('npm', ['run', '--silent', 'build'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, NODE_ENV: 'production' },
-});
-/** @type {{ module: { main(): Promise<void> } }} */
+const [mode, port, secret] = process.argv.slice(2);
+if (mode !== 'peers') {
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+}
+/** @type {{ module: { main(): Promise<void>, runPeers(port: number, secret: string): Promise<void> } }} */
 const { module } = await runnerImport('./tests/bench/client.ts', { configFile: false, logLevel: 'error' });
-await module.main();
+if (mode === 'peers') await module.runPeers(Number(port), String(secret));
+else await module.main();

@@ -6,7 +6,9 @@
 //    how much of the page it touches.
 // The 20 peers run the client's own room logic in Node (ws sockets), so what
 // the newcomer receives is exactly what 20 browsers would send it.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { SocketLike } from '../../client/src/lib/connection.ts';
@@ -52,41 +54,88 @@ function sentence(peer: number, index: number): string {
   return `Message ${index} from peer ${peer}: the quick brown fox jumps over the lazy dog, again.`;
 }
 
+/**
+ * The 20 peers, run in their own process (see scripts/bench-client.mjs) so
+ * that driving the browser does not slow their answers: they fill the room,
+ * print "ready <ms>", then send a live message for each "send <i>" line read,
+ * printing "sent <i> <epoch ms>".
+ */
+export async function runPeers(port: number, secret: string): Promise<void> {
+  const peers: RoomSession[] = [];
+  for (let p = 0; p < peerCount; p++) {
+    peers.push(
+      await RoomSession.open({
+        secret,
+        socketOrigin: `ws://127.0.0.1:${port}`,
+        name: `Peer ${p}`,
+        onChange: () => {},
+        // ws speaks the same WebSocket interface the client uses.
+        createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+      }),
+    );
+  }
+  await until(() => peers.every((peer) => peer.state === 'connected'), 10_000, 'peers to connect');
+  const fillStart = Date.now();
+  await Promise.all(
+    peers.map(async (peer, p) => {
+      for (let i = p; i < totalMessages; i += peerCount) await peer.send(sentence(p, i));
+    }),
+  );
+  // Every peer holds everyone's messages and has handled every frame, as in a room that has been quiet a while.
+  await until(
+    () => peers.every((peer) => peer.history.pending().length === 0 && countMessages(peer) === totalMessages),
+    180_000,
+    'every peer to hold every message',
+  );
+  await Promise.all(peers.map((peer) => peer.settled()));
+  console.log(`ready ${Date.now() - fillStart}`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const index = Number(line.split(' ')[1]);
+    const sentAt = Date.now();
+    await peers[index % peerCount]!.send(`live message ${index}`);
+    console.log(`sent ${index} ${sentAt}`);
+  }
+  for (const peer of peers) peer.leave();
+}
+
+/** Starts the peers' process and waits until they hold the whole history. */
+async function startPeers(
+  port: number,
+  secret: string,
+): Promise<{ fillMs: number; send(index: number): Promise<number>; stop(): void }> {
+  const child = spawn(process.execPath, ['scripts/bench-client.mjs', 'peers', String(port), secret], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (prefix: string): Promise<string[]> => {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the peers stopped');
+      const words = String(value).split(' ');
+      if (words[0] === prefix) return words.slice(1);
+    }
+  };
+  const [fillMs] = await next('ready');
+  return {
+    fillMs: Number(fillMs),
+    async send(index) {
+      child.stdin.write(`send ${index}\n`);
+      const [, sentAt] = await next('sent');
+      return Number(sentAt);
+    },
+    stop: () => child.kill(),
+  };
+}
+
 export async function main(): Promise<void> {
   const jsGzip = gzippedJsBytes();
   // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
   const relay = await startRelay({ RATE_LIMIT: '0' });
   const browser = await launchBrowser();
-  const peers: RoomSession[] = [];
+  const secret = newRoomSecret();
+  const peers = await startPeers(relay.port, secret);
   try {
-    const secret = newRoomSecret();
-    for (let p = 0; p < peerCount; p++) {
-      peers.push(
-        await RoomSession.open({
-          secret,
-          socketOrigin: `ws://127.0.0.1:${relay.port}`,
-          name: `Peer ${p}`,
-          onChange: () => {},
-          // ws speaks the same WebSocket interface the client uses.
-          createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-        }),
-      );
-    }
-    await until(() => peers.every((peer) => peer.state === 'connected'), 10_000, 'peers to connect');
-    const fillStart = Date.now();
-    await Promise.all(
-      peers.map(async (peer, p) => {
-        for (let i = p; i < totalMessages; i += peerCount) await peer.send(sentence(p, i));
-      }),
-    );
-    // Every peer holds everyone's messages and has handled every frame, as in a room that has been quiet a while.
-    await until(
-      () => peers.every((peer) => peer.history.pending().length === 0 && countMessages(peer) === totalMessages),
-      180_000,
-      'every peer to hold every message',
-    );
-    await Promise.all(peers.map((peer) => peer.settled()));
-    const fillMs = Date.now() - fillStart;
+    const fillMs = peers.fillMs;
 
     // The newcomer: from navigation to the whole history merged and the newest messages drawn.
     const page = await browser.person();
@@ -126,8 +175,7 @@ export async function main(): Promise<void> {
     });
     const sentAt: number[] = [];
     for (let i = 0; i < liveSamples; i++) {
-      sentAt.push(Date.now());
-      await peers[i % peerCount]!.send(`live message ${i}`);
+      sentAt.push(await peers.send(i));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await page.waitForFunction(
@@ -184,7 +232,7 @@ export async function main(): Promise<void> {
     console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
     for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
   } finally {
-    for (const peer of peers) peer.leave();
+    peers.stop();
     await browser.close();
     await relay.stop();
   }
