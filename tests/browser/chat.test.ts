@@ -36,13 +36,20 @@ async function room(count: number): Promise<Page[]> {
 describe('chatting in a room', () => {
   it('two tabs chat both ways, in the same order on both screens', async () => {
     const [alice, bob] = await room(2);
-    await send(alice!, 'hello bob');
-    await waitForMessage(bob!, 'hello bob');
+    const box = alice!.getByLabel('Message', { exact: true });
+    expect(await box.evaluate((element) => element === document.activeElement)).toBe(true);
+    await box.pressSequentially('hello');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('bob');
+    expect(await box.inputValue()).toBe('hello\nbob');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('');
+    await waitForMessage(bob!, 'hello\nbob');
     await send(bob!, 'hi alice');
     await waitForMessage(alice!, 'hi alice');
 
-    expect(await messageTexts(alice!)).toEqual(['hello bob', 'hi alice']);
-    expect(await messageTexts(bob!)).toEqual(['hello bob', 'hi alice']);
+    expect(await messageTexts(alice!)).toEqual(['hello\nbob', 'hi alice']);
+    expect(await messageTexts(bob!)).toEqual(['hello\nbob', 'hi alice']);
     expect((await messages(bob!))[0]!.who).not.toContain('(you)');
     expect((await messages(alice!))[0]!.who).toContain('(you)');
   });

@@ -15,6 +15,8 @@ import {
 let relay: RunningRelay;
 let browser: TestBrowser;
 const requestedUrls: string[] = [];
+/** Console errors and warnings, e.g. Content Security Policy violations. */
+const consoleProblems: string[] = [];
 
 beforeAll(async () => {
   relay = await startRelay();
@@ -30,6 +32,10 @@ afterAll(async () => {
 async function watchedPerson(frames: string[] = []): Promise<Page> {
   const page = await browser.person();
   page.on('request', (request) => requestedUrls.push(request.url()));
+  page.on('console', (message) => {
+    if (['error', 'warning'].includes(message.type())) consoleProblems.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleProblems.push(error.message));
   page.on('websocket', (socket) => {
     requestedUrls.push(socket.url());
     socket.on('framesent', (frame) => frames.push(String(frame.payload)));
@@ -151,6 +157,7 @@ describe('privacy', () => {
     const origins = new Set(requestedUrls.map((url) => new URL(url).host));
     expect(requestedUrls.length).toBeGreaterThan(4);
     expect([...origins]).toEqual([`127.0.0.1:${relay.port}`]);
+    expect(consoleProblems).toEqual([]);
   });
 
   it('remembers the theme across a reload, but not the messages', async () => {

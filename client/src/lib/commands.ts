@@ -27,7 +27,7 @@ export const commandHelp: readonly [string, string][] = [
   ['/who', 'list who is here'],
   ['/ttl <off|1m|10m|1h|24h>', 'how long your next messages live'],
   ['/create', 'open a new private room'],
-  ['/join <name or link>', 'go to a named room or a room link'],
+  ['/join <name or link>', 'go to a room link, or a named room (only as private as its name is hard to guess)'],
   ['/leave', 'leave this room'],
   ['/clear', 'clear your view (others keep theirs)'],
 ];
