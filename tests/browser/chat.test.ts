@@ -123,6 +123,19 @@ describe('chatting in a room', () => {
     expect(await messageTexts(bob!)).toEqual(['before the rename', 'Captain Alice waves']);
   });
 
+  it('copies the room link, which opens the same room', async () => {
+    const [alice] = await room(1);
+    await alice!.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await alice!.getByRole('button', { name: 'Copy link' }).click();
+    await alice!.getByRole('button', { name: 'Link copied' }).waitFor();
+    const copied = await alice!.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(alice!.url());
+    await send(alice!, 'through the copied link');
+    const bob = await browser.person();
+    await openRoom(bob, copied);
+    await waitForMessage(bob, 'through the copied link');
+  });
+
   it('answers commands locally, never sending them', async () => {
     const [alice, bob] = await room(2);
     await send(alice!, '/who');

@@ -20,6 +20,7 @@ class MemoryRelay {
   /** Every payload that went through, to check nothing is plaintext. */
   readonly payloads: string[] = [];
   #next = 0;
+  #clock = 0;
 
   connect(): FakeSocket {
     const id = `00000000-0000-4000-8000-${(++this.#next).toString().padStart(12, '0')}`;
@@ -37,7 +38,9 @@ class MemoryRelay {
     const request = decodeClientFrame(text, info.limits.maxPayload);
     if (request.type !== 'send') throw new Error(`unexpected ${text}`);
     this.payloads.push(JSON.parse(request.payloadJson) as string);
-    const frame = encodeAdd(from.id, request.payloadJson, Date.now());
+    // Like a relay's clock, but strictly increasing so the expected order is exact.
+    this.#clock = Math.max(Date.now(), this.#clock + 1);
+    const frame = encodeAdd(from.id, request.payloadJson, this.#clock);
     if (request.to === undefined) for (const member of this.members.values()) member.deliver(frame);
     else this.members.get(request.to)?.deliver(frame);
   }
@@ -133,13 +136,15 @@ describe('a room session', () => {
     await alice.send('one');
     await until(() => shown(bob).length === 1);
     await bob.send('two');
+    await until(() => shown(alice).length === 2);
     await alice.send('three', { action: true });
     await until(() => shown(alice).length === 3 && shown(bob).length === 3);
 
     const carol = await join(relay, 'Carol');
     await until(() => shown(carol).length === 3);
+    expect(shown(alice)).toEqual(['Alice: one', 'Bob: two', 'Alice: three']);
+    expect(shown(bob)).toEqual(shown(alice));
     expect(shown(carol)).toEqual(shown(alice));
-    expect(shown(bob)).toEqual(['Alice: one', 'Bob: two', 'Alice: three']);
     expect([...carol.peers].map((peer) => carol.nameOf(peer)).sort()).toEqual(['Alice', 'Bob']);
     expect(relay.payloads.some((payload) => /one|two|three|Alice|Bob/.test(payload))).toBe(false);
   });

@@ -77,7 +77,6 @@ export class Connection {
   #outbox: string[] = [];
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
-  #initInfo: InitInfo | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -92,11 +91,6 @@ export class Connection {
   /** The relay's limits, once `init` has arrived. */
   get limits(): Limits | undefined {
     return this.#limits;
-  }
-
-  /** The last `init` info; carries extensions such as a resume token. */
-  get initInfo(): InitInfo | undefined {
-    return this.#initInfo;
   }
 
   /**
@@ -127,6 +121,7 @@ export class Connection {
     this.#open();
   }
 
+  /** Where to connect; the place a resume token would join the URL. */
   #url(): string {
     return `${this.#options.origin}${SOCKET_PATH_PREFIX}${this.#options.room}`;
   }
@@ -150,7 +145,6 @@ export class Connection {
       clearTimeout(this.#openTimer);
       this.#attempt = 0;
       this.#limits = frame[3].limits;
-      this.#initInfo = frame[3];
       this.#pacer = new Pacer(frame[3].limits);
       this.#setState('connected');
       this.#options.onInit(frame[1], frame[2], frame[3]);

@@ -81,6 +81,9 @@ export function randomFriendlyName(): string {
   return friendlyName(a! / 2 ** 32, b! / 2 ** 32);
 }
 
+/** Shown for a peer whose name has not arrived yet. */
+export const unknownName = 'Someone';
+
 /** Number of author colors defined by the themes (--author-0 ... --author-7). */
 export const authorColorCount = 8;
 

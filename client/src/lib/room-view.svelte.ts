@@ -5,6 +5,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './history.ts';
+import { unknownName } from './names.ts';
 import { RoomSession, type RoomOptions } from './room.ts';
 
 export class RoomView {
@@ -33,7 +34,7 @@ export class RoomView {
   }
 
   nameOf(peer: PeerId): string {
-    return this.names.get(peer) ?? 'Someone';
+    return this.names.get(peer) ?? unknownName;
   }
 
   /** At most one update per frame; a hidden page, which gets no frames, updates from a task instead. */

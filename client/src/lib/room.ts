@@ -7,6 +7,7 @@ import { Connection, type ConnectionOptions, type ConnectionState } from './conn
 import { decryptText, encryptText, messageKeyFromSecret, roomIdFromSecret } from './crypto.ts';
 import { decodeEnvelope, encodeEnvelope, fitsPayload, maxTextLength, type Envelope } from './envelope.ts';
 import { batchEnvelopes, HistoryStore, toDelivered, toWire, type ChatMessage, type Notice } from './history.ts';
+import { unknownName } from './names.ts';
 import type { Ttl } from './ttl.ts';
 
 export interface RoomOptions {
@@ -26,8 +27,8 @@ export interface RoomOptions {
 export type LiveEvent = { type: 'message'; message: ChatMessage } | { type: 'notice'; notice: Notice };
 
 /** How long a typing signal shows, and how often one is sent while typing. */
-export const typingShowsMs = 6000;
-export const typingEveryMs = 3000;
+const typingShowsMs = 6000;
+const typingEveryMs = 3000;
 /** The relay's default, assumed until `init` says otherwise. */
 const assumedMaxPayload = 65_536;
 /** A timestamp far in the future, for sizing the batch a message may travel in. */
@@ -169,7 +170,7 @@ export class RoomSession {
 
   /** A display name for any peer id seen in this room. */
   nameOf(peer: PeerId): string {
-    return this.names.get(peer) ?? 'Someone';
+    return this.names.get(peer) ?? unknownName;
   }
 
   #maxPayload(): number {
