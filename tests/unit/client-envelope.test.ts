@@ -10,6 +10,7 @@ describe('envelopes', () => {
       { v: 1, kind: 'batch', name: 'Calm Otter', messages: [{ id: messageId, text: 'waves', action: true, ts: 5 }] },
       { v: 1, kind: 'nick', name: 'Bob' },
       { v: 1, kind: 'typing' },
+      { v: 1, kind: 'summary', have: { [messageId]: 1_700_000_000_000 } },
     ];
     for (const envelope of envelopes) expect(decodeEnvelope(encodeEnvelope(envelope))).toEqual(envelope);
   });
@@ -33,6 +34,9 @@ describe('envelopes', () => {
       { v: 1, kind: 'batch', name: 'A', messages: [{ id: messageId, text: 'no ts' }] },
       { v: 1, kind: 'batch', name: 'A', messages: 'nope' },
       { v: 1, kind: 'nick' },
+      { v: 1, kind: 'summary' },
+      { v: 1, kind: 'summary', have: { someone: 'yesterday' } },
+      { v: 1, kind: 'summary', have: [1, 2] },
     ];
     for (const value of bad) expect(decodeEnvelope(JSON.stringify(value))).toBeUndefined();
     for (const text of ['', '{', 'undefined', '{"v":1,"kind":"typing"']) expect(decodeEnvelope(text)).toBeUndefined();

@@ -117,6 +117,15 @@ describe('history store', () => {
     expect(store.delivered(alice, 0)[2]).toEqual({ id: id(3), text: 'message 3', action: true, ts: 300 });
   });
 
+  it('offers a returning peer only what came after the newest it has', () => {
+    const store = new HistoryStore();
+    store.addDelivered(alice, [wire(1, 100), wire(2, 200), wire(3, 300)], 0);
+    store.addDelivered(bob, [wire(4, 250)], 0);
+    expect(store.newestByAuthor()).toEqual({ [alice]: 300, [bob]: 250 });
+    expect(store.delivered(alice, 0, 200).map((m) => m.id)).toEqual([id(3)]);
+    expect(store.delivered(alice, 0, 300)).toEqual([]);
+  });
+
   it('hands out the same snapshot until something changes', () => {
     const store = new HistoryStore();
     store.addDelivered(bob, [wire(1, 100)], 0);

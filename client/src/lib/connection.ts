@@ -77,6 +77,8 @@ export class Connection {
   #outbox: string[] = [];
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Takes this connection's id back after a drop, within the relay's grace period. */
+  #resumeToken: string | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -107,6 +109,7 @@ export class Connection {
 
   /** Closes for good, with a close handshake so the room hears at once. */
   close(): void {
+    this.#resumeToken = undefined;
     this.#setState('closed');
     this.#stopTimers();
     this.#detach()?.close(CloseCode.normal, 'leaving');
@@ -123,7 +126,8 @@ export class Connection {
 
   /** Where to connect; the place a resume token would join the URL. */
   #url(): string {
-    return `${this.#options.origin}${SOCKET_PATH_PREFIX}${this.#options.room}`;
+    const resume = this.#resumeToken ? `?resume=${encodeURIComponent(this.#resumeToken)}` : '';
+    return `${this.#options.origin}${SOCKET_PATH_PREFIX}${this.#options.room}${resume}`;
   }
 
   #open(): void {
@@ -145,6 +149,7 @@ export class Connection {
       clearTimeout(this.#openTimer);
       this.#attempt = 0;
       this.#limits = frame[3].limits;
+      this.#resumeToken = typeof frame[3].resume === 'string' ? frame[3].resume : undefined;
       this.#pacer = new Pacer(frame[3].limits);
       this.#setState('connected');
       this.#options.onInit(frame[1], frame[2], frame[3]);

@@ -27,7 +27,20 @@ export type Envelope =
   | { v: 1; kind: 'message'; name: string; message: WireMessage }
   | { v: 1; kind: 'batch'; name: string; messages: DeliveredMessage[] }
   | { v: 1; kind: 'nick'; name: string }
-  | { v: 1; kind: 'typing' };
+  | { v: 1; kind: 'typing' }
+  /** What a returning peer holds: for each author, the relay time of the newest message it has. */
+  | { v: 1; kind: 'summary'; have: Record<string, number> };
+
+/** More authors than any room holds; a larger summary is not believed. */
+const maxSummaryAuthors = 4096;
+
+function isSummary(value: unknown): value is Record<string, number> {
+  if (!isRecord(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length <= maxSummaryAuthors && entries.every(([, ts]) => typeof ts === 'number' && Number.isFinite(ts))
+  );
+}
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);
@@ -87,6 +100,8 @@ export function decodeEnvelope(plaintext: string): Envelope | undefined {
       return isValidName(value.name) ? { v: 1, kind: 'nick', name: value.name } : undefined;
     case 'typing':
       return { v: 1, kind: 'typing' };
+    case 'summary':
+      return isSummary(value.have) ? { v: 1, kind: 'summary', have: value.have } : undefined;
     default:
       return undefined;
   }

@@ -148,13 +148,25 @@ export class HistoryStore {
     return next === Infinity ? undefined : next;
   }
 
-  /** Own delivered messages still alive at `now`, oldest first: what to send a newcomer. */
-  delivered(author: PeerId, now: number): DeliveredMessage[] {
+  /**
+   * Own delivered messages still alive at `now` and delivered after `after`,
+   * oldest first: what to send a newcomer, or a returning peer that has the rest.
+   */
+  delivered(author: PeerId, now: number, after = -Infinity): DeliveredMessage[] {
     const own: DeliveredMessage[] = [];
     for (const entry of this.#sorted) {
-      if (entry.kind === 'message' && entry.author === author && expiresAt(entry) > now) own.push(toDelivered(entry));
+      if (entry.kind === 'message' && entry.author === author && entry.ts > after && expiresAt(entry) > now) {
+        own.push(toDelivered(entry));
+      }
     }
     return own;
+  }
+
+  /** For each author, the relay time of the newest message held: a summary of what this store has. */
+  newestByAuthor(): Record<PeerId, number> {
+    const newest: Record<PeerId, number> = {};
+    for (const entry of this.#sorted) if (entry.kind === 'message') newest[entry.author] = entry.ts;
+    return newest;
   }
 
   /** Own messages, delivered or pending, now belong to a new id (after a reconnect). */

@@ -55,6 +55,13 @@ export class RoomSession {
   readonly #now: () => number;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
+  /**
+   * Peers we knew before a resume that the relay did not list: they left while
+   * we were away, or (after a relay restart) have not come back yet. Those not
+   * heard from within the grace period are gone.
+   */
+  readonly #expectedBack = new Set<PeerId>();
+  #expectedBackTimer: ReturnType<typeof setTimeout> | undefined;
   #name: string;
   #queue: Promise<void> = Promise.resolve();
   /** Local clock minus relay clock, from the latest frame stamped by the relay. */
@@ -160,6 +167,7 @@ export class RoomSession {
   leave(): void {
     clearTimeout(this.#expiryTimer);
     clearTimeout(this.#typingTimer);
+    clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
 
@@ -186,6 +194,7 @@ export class RoomSession {
 
   async #init(self: PeerId, peers: PeerId[], info: InitInfo): Promise<void> {
     const previous = this.selfId;
+    const resumed = previous === self && info.resumed === true;
     this.selfId = self;
     this.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
@@ -195,6 +204,10 @@ export class RoomSession {
         type: 'info',
         text: `You joined as ${this.#name}. Messages here vanish when their author leaves.`,
       });
+    } else if (resumed) {
+      for (const peer of this.peers) if (!present.has(peer)) this.#expectedBack.add(peer);
+      for (const peer of this.#expectedBack) present.add(peer);
+      this.#awaitReturns(typeof info.graceMs === 'number' ? info.graceMs : 0);
     } else if (previous !== self && !info.resumed) {
       this.#formerSelves.add(previous);
       present.delete(previous);
@@ -206,7 +219,33 @@ export class RoomSession {
     for (const peer of present) this.peers.add(peer);
     this.#changed();
     for (const message of this.history.pending()) await this.#sendLive({ ...message, author: self });
-    await this.#sendBatches(undefined);
+    // Back under the same id, the room still has our messages: ask only for what we missed.
+    if (resumed) await this.#askForMissed();
+    else await this.#sendBatches(undefined);
+  }
+
+  #awaitReturns(graceMs: number): void {
+    clearTimeout(this.#expectedBackTimer);
+    this.#expectedBackTimer = setTimeout(() => {
+      this.#enqueue(() => {
+        for (const peer of this.#expectedBack) this.#live(this.#departed(peer));
+        this.#expectedBack.clear();
+        this.#changed();
+      });
+    }, graceMs);
+  }
+
+  async #askForMissed(): Promise<void> {
+    const summary = encodeEnvelope({ v: 1, kind: 'summary', have: this.history.newestByAuthor() });
+    if (!fitsPayload(summary, this.#maxPayload())) return void this.#connection.send(['fetch']);
+    this.#connection.send(['fetch', await encryptText(this.#key, summary)]);
+  }
+
+  /** The relay time of the newest of our messages a returning peer already has. */
+  async #newestTheyHave(summary: string | undefined): Promise<number> {
+    const plaintext = summary === undefined ? undefined : await decryptText(this.#key, summary);
+    const envelope = plaintext === undefined ? undefined : decodeEnvelope(plaintext);
+    return envelope?.kind === 'summary' && this.selfId ? (envelope.have[this.selfId] ?? -Infinity) : -Infinity;
   }
 
   async #handle(frame: Frame, receivedAt: number): Promise<void> {
@@ -221,13 +260,13 @@ export class RoomSession {
         break;
       }
       case 'fetch': {
-        const [, requester] = frame;
+        const [, requester, summary] = frame;
         if (requester === this.selfId || this.#formerSelves.has(requester)) return;
-        if (!this.peers.has(requester)) {
+        if (!this.#expectedBack.delete(requester) && !this.peers.has(requester)) {
           this.peers.add(requester);
           this.#addNotice({ type: 'joined', peer: requester });
         }
-        await this.#sendBatches(requester);
+        await this.#sendBatches(requester, await this.#newestTheyHave(summary));
         break;
       }
       case 'rm': {
@@ -251,13 +290,14 @@ export class RoomSession {
   #receive(from: PeerId, envelope: Envelope, ts: number): void {
     const self = from === this.selfId;
     if (!self && !this.#formerSelves.has(from)) this.peers.add(from);
+    this.#expectedBack.delete(from);
     if (envelope.kind === 'nick') {
       const before = this.names.get(from);
       if (!self && before !== undefined && before !== envelope.name) {
         this.#addNotice({ type: 'renamed', peer: from, from: before, to: envelope.name });
       }
     }
-    if (envelope.kind !== 'typing') this.names.set(from, envelope.name);
+    if (envelope.kind !== 'typing' && envelope.kind !== 'summary') this.names.set(from, envelope.name);
     switch (envelope.kind) {
       case 'message': {
         this.typing.delete(from);
@@ -274,6 +314,8 @@ export class RoomSession {
         return;
       case 'typing':
         if (!self) this.#showTyping(from);
+        return;
+      case 'summary': // travels only in fetch
         return;
       default:
         assertNever(envelope);
@@ -309,10 +351,10 @@ export class RoomSession {
     await this.#broadcast({ v: 1, kind: 'message', name: this.#name, message: toWire(message) });
   }
 
-  /** Our own unexpired messages, to a newcomer or (after a reconnect) to everyone. */
-  async #sendBatches(to: PeerId | undefined): Promise<void> {
+  /** Our own unexpired messages delivered after `after`: to a newcomer, a returning peer, or (after a reconnect) everyone. */
+  async #sendBatches(to: PeerId | undefined, after = -Infinity): Promise<void> {
     if (!this.selfId) return;
-    const own = this.history.delivered(this.selfId, this.relayNow());
+    const own = this.history.delivered(this.selfId, this.relayNow(), after);
     for (const envelope of batchEnvelopes(this.#name, own, this.#maxPayload())) {
       const payload = await encryptText(this.#key, encodeEnvelope(envelope));
       this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
