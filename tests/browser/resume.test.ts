@@ -66,30 +66,34 @@ describe('a network drop', () => {
 });
 
 describe('a relay restart', () => {
-  it('brings every tab back with every message, after SIGKILL', async () => {
-    const env = { PORT: String(await freePort()), RELAY_SECRET: 'browser restart test' };
-    const relay = await startRelay(env);
-    const people = [await browser.person(), await browser.person(), await browser.person()];
-    const link = await createRoom(people[0]!, relay.httpUrl);
-    for (const person of people.slice(1)) await openRoom(person, link);
-    for (const [index, person] of people.entries()) await send(person, `before the crash, from ${index}`);
-    for (const person of people) await waitForMessage(person, 'before the crash, from 2');
-    const before = await shown(people[0]!);
-    expect(before).toHaveLength(3);
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'brings every tab back with every message, after %s',
+    async (signal) => {
+      const env = { PORT: String(await freePort()), RELAY_SECRET: 'browser restart test' };
+      const relay = await startRelay(env);
+      const people = [await browser.person(), await browser.person(), await browser.person()];
+      const link = await createRoom(people[0]!, relay.httpUrl);
+      for (const person of people.slice(1)) await openRoom(person, link);
+      for (const [index, person] of people.entries()) await send(person, `before the crash, from ${index}`);
+      for (const person of people) await waitForMessage(person, 'before the crash, from 2');
+      const before = await shown(people[0]!);
+      expect(before).toHaveLength(3);
 
-    await relay.stop('SIGKILL');
-    for (const person of people) await waitReconnecting(person);
-    const restarted = await startRelay(env);
-    try {
-      for (const person of people) await waitConnected(person);
-      await send(people[1]!, 'after the restart');
-      for (const person of people) {
-        await waitForMessage(person, 'after the restart', 10_000);
-        expect((await shown(person)).slice(0, 3)).toEqual(before);
-        expect((await notices(person)).filter((line) => line.includes('left'))).toEqual([]);
+      await relay.stop(signal);
+      for (const person of people) await waitReconnecting(person);
+      const restarted = await startRelay(env);
+      try {
+        for (const person of people) await waitConnected(person);
+        await send(people[1]!, 'after the restart');
+        for (const person of people) {
+          await waitForMessage(person, 'after the restart', 10_000);
+          expect((await shown(person)).slice(0, 3)).toEqual(before);
+          expect((await notices(person)).filter((line) => line.includes('left'))).toEqual([]);
+        }
+      } finally {
+        await restarted.stop();
       }
-    } finally {
-      await restarted.stop();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });
