@@ -1,4 +1,5 @@
 // Every rule of protocol v1 against the real relay process.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxFrameLength } from '../../protocol/index.ts';
@@ -306,6 +307,21 @@ describe('after all of the above', () => {
     for (const leak of [secretWords, 'hello', 'psst', 'history of', '127.0.0.1', 'forged']) {
       expect(afterStart).not.toContain(leak);
     }
+  });
+});
+
+describe('storage', () => {
+  it('holds no file open after serving and relaying: the page is served from memory', () => {
+    const files = readdirSync(`/proc/${relay.process.pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${relay.process.pid}/fd/${fd}`);
+        } catch {
+          return ''; // closed while listing
+        }
+      })
+      .filter((target) => target.startsWith('/') && !target.startsWith('/dev/'));
+    expect(files).toEqual([]);
   });
 });
 
