@@ -2,13 +2,14 @@
 // ids and JSON strings without any escaping. Built on the native btoa/atob,
 // which are many times faster than a loop in JavaScript for large payloads.
 
-const chunkSize = 0x8000;
+/** fromCharCode.apply over small chunks is several times faster than spreading large ones. */
+const chunkSize = 4096;
 const base64urlPattern = /^[A-Za-z0-9_-]*$/;
 
 export function toBase64url(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += chunkSize) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunkSize));
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + chunkSize) as unknown as number[]);
   }
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

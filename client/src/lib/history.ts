@@ -276,7 +276,9 @@ export function toWire(message: ChatMessage): WireMessage {
 }
 
 export function toDelivered(message: ChatMessage): DeliveredMessage {
-  return { ...toWire(message), ts: message.ts };
+  const delivered = toWire(message) as DeliveredMessage;
+  delivered.ts = message.ts;
+  return delivered;
 }
 
 /**
