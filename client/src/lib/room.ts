@@ -93,7 +93,9 @@ export class RoomSession {
       onInit: (self, peers, info) => this.#enqueue(() => this.#init(self, peers, info)),
       onFrame: (frame) => {
         const receivedAt = this.#now();
-        this.#enqueue(() => this.#handle(frame, receivedAt));
+        // Decryption starts at once, so a burst of history decrypts in parallel; handling stays in order.
+        const opened = frame[0] === 'add' ? decryptText(this.#key, frame[2]) : undefined;
+        this.#enqueue(() => this.#handle(frame, receivedAt, opened));
       },
     });
   }
@@ -248,12 +250,13 @@ export class RoomSession {
     return envelope?.kind === 'summary' && this.selfId ? (envelope.have[this.selfId] ?? -Infinity) : -Infinity;
   }
 
-  async #handle(frame: Frame, receivedAt: number): Promise<void> {
+  /** Handles one frame; `opened` is the decryption of an `add` frame's payload, already under way. */
+  async #handle(frame: Frame, receivedAt: number, opened?: Promise<string | undefined>): Promise<void> {
     switch (frame[0]) {
       case 'add': {
-        const [, from, payload, ts] = frame;
+        const [, from, , ts] = frame;
         this.#clockOffset = receivedAt - ts;
-        const plaintext = await decryptText(this.#key, payload);
+        const plaintext = await opened;
         const envelope = plaintext === undefined ? undefined : decodeEnvelope(plaintext);
         if (envelope) this.#receive(from, envelope, ts);
         else this.unreadable++;
