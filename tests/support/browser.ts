@@ -94,7 +94,7 @@ export function notices(page: Page): Promise<string[]> {
 }
 
 /** Waits until a message with exactly this text is on screen (delivered, not pending). */
-export async function waitForMessage(page: Page, text: string, timeout = 5000): Promise<void> {
+export async function waitForMessage(page: Page, text: string, timeout = 10_000): Promise<void> {
   await page.waitForFunction(
     (wanted) =>
       [...document.querySelectorAll('.messages .msg:not(.pending) .text')].some((node) => node.textContent === wanted),
