@@ -124,7 +124,7 @@ export class Connection {
     this.#open();
   }
 
-  /** Where to connect; the place a resume token would join the URL. */
+  /** Where to connect: the room, and the resume token once the relay gave one. */
   #url(): string {
     const resume = this.#resumeToken ? `?resume=${encodeURIComponent(this.#resumeToken)}` : '';
     return `${this.#options.origin}${SOCKET_PATH_PREFIX}${this.#options.room}${resume}`;
