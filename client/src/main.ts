@@ -4,6 +4,7 @@ import { loadPreferences } from './lib/preferences.ts';
 import { Settings } from './lib/settings.svelte.ts';
 import './app.css';
 
-// Preferences are read before the first paint so a chosen theme never flashes.
-const settings = new Settings(await loadPreferences());
+// Preferences are read while the app starts and the room connects; the page
+// shows once they are applied.
+const settings = new Settings(loadPreferences());
 mount(App, { target: document.getElementById('app')!, props: { settings } });

@@ -17,8 +17,8 @@ const info: InitInfo = { v: 1, limits: { maxPayload: 4096, rate: 0, burst: 60 } 
 
 class MemoryRelay {
   readonly members = new Map<string, FakeSocket>();
-  /** Every payload that went through, to check nothing is plaintext. */
-  readonly payloads: string[] = [];
+  /** Every payload that went through and who sent it, to check nothing is plaintext. */
+  readonly sent: { from: string; payload: string }[] = [];
   #next = 0;
   #clock = 0;
 
@@ -37,7 +37,7 @@ class MemoryRelay {
   receive(from: FakeSocket, text: string): void {
     const request = decodeClientFrame(text, info.limits.maxPayload);
     if (request.type !== 'send') throw new Error(`unexpected ${text}`);
-    this.payloads.push(JSON.parse(request.payloadJson) as string);
+    this.sent.push({ from: from.id, payload: JSON.parse(request.payloadJson) as string });
     // Like a relay's clock, but strictly increasing so the expected order is exact.
     this.#clock = Math.max(Date.now(), this.#clock + 1);
     const frame = encodeAdd(from.id, request.payloadJson, this.#clock);
@@ -92,7 +92,11 @@ class FakeSocket implements SocketLike {
 const secret = 'AAECAwQFBgcICQoLDA0ODw';
 const sessions: RoomSession[] = [];
 
-async function join(relay: MemoryRelay, name: string, sockets: FakeSocket[] = []): Promise<RoomSession> {
+async function join(
+  relay: MemoryRelay,
+  name: string | Promise<string>,
+  sockets: FakeSocket[] = [],
+): Promise<RoomSession> {
   const session = await RoomSession.open({
     secret,
     socketOrigin: 'ws://relay.test',
@@ -146,7 +150,7 @@ describe('a room session', () => {
     expect(shown(bob)).toEqual(shown(alice));
     expect(shown(carol)).toEqual(shown(alice));
     expect([...carol.peers].map((peer) => carol.nameOf(peer)).sort()).toEqual(['Alice', 'Bob']);
-    expect(relay.payloads.some((payload) => /one|two|three|Alice|Bob/.test(payload))).toBe(false);
+    expect(relay.sent.some(({ payload }) => /one|two|three|Alice|Bob/.test(payload))).toBe(false);
   });
 
   it('batches a long history within maxPayload', async () => {
@@ -156,7 +160,7 @@ describe('a room session', () => {
     await until(() => alice.history.pending().length === 0);
     const bob = await join(relay, 'Bob');
     await until(() => shown(bob).length === 120);
-    expect(relay.payloads.every((payload) => payload.length <= info.limits.maxPayload)).toBe(true);
+    expect(relay.sent.every(({ payload }) => payload.length <= info.limits.maxPayload)).toBe(true);
   });
 
   it('drops a leaver’s messages and says so', async () => {
@@ -192,6 +196,21 @@ describe('a room session', () => {
     expect(shown(bob)).toEqual(['Alice: kept']);
     expect(shown(alice)).toEqual(['Alice: kept']);
     expect([...bob.peers]).toEqual([alice.selfId]);
+  });
+
+  it('connects while its name is still being read, and tells the room only the name it gets', async () => {
+    const relay = new MemoryRelay();
+    const alice = await join(relay, 'Alice');
+    let giveName: (name: string) => void = () => {};
+    const bob = await join(relay, new Promise<string>((resolve) => (giveName = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(bob.state).toBe('connected');
+    expect(relay.sent.filter(({ from }) => from === bob.selfId)).toEqual([]);
+    giveName('Bob');
+    await until(() => alice.nameOf(bob.selfId!) === 'Bob');
+    await bob.send('hi');
+    await until(() => shown(alice).length === 1);
+    expect(shown(alice)).toEqual(['Bob: hi']);
   });
 
   it('counts and ignores payloads that do not decrypt or validate', async () => {

@@ -14,7 +14,8 @@ export interface RoomOptions {
   secret: string;
   /** Base of the socket URL, e.g. "wss://example.org". */
   socketOrigin: string;
-  name: string;
+  /** Our name; it may still be on its way from the stored preferences. Nothing is sent before it is known. */
+  name: string | Promise<string>;
   /** Called after anything visible changed; may be called often, so coalesce. */
   onChange(): void;
   /** A message or departure that just happened (not history arriving), for announcements. */
@@ -62,7 +63,8 @@ export class RoomSession {
    */
   readonly #expectedBack = new Set<PeerId>();
   #expectedBackTimer: ReturnType<typeof setTimeout> | undefined;
-  #name: string;
+  #name = '';
+  readonly #nameKnown: Promise<void>;
   #queue: Promise<void> = Promise.resolve();
   /** Local clock minus relay clock, from the latest frame stamped by the relay. */
   #clockOffset = 0;
@@ -78,7 +80,9 @@ export class RoomSession {
   private constructor(options: RoomOptions, roomId: string, key: CryptoKey) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#name = options.name;
+    this.#nameKnown = Promise.resolve(options.name).then((name) => {
+      this.#name = name;
+    });
     this.roomId = roomId;
     this.#key = key;
     this.#connection = new Connection({
@@ -138,6 +142,7 @@ export class RoomSession {
 
   /** Changes our name and tells the room. */
   async rename(name: string): Promise<void> {
+    await this.#nameKnown;
     const before = this.#name;
     this.#name = name;
     if (this.selfId) this.names.set(this.selfId, name);
@@ -195,6 +200,7 @@ export class RoomSession {
   }
 
   async #init(self: PeerId, peers: PeerId[], info: InitInfo): Promise<void> {
+    await this.#nameKnown;
     const previous = this.selfId;
     const resumed = previous === self && info.resumed === true;
     this.selfId = self;

@@ -8,11 +8,18 @@ export class Settings {
   nickname = $state<string | undefined>();
   ttl = $state<Ttl>(0);
 
-  constructor(preferences: Preferences) {
-    this.theme = preferences.theme;
-    this.nickname = preferences.nickname;
-    this.ttl = preferences.ttl;
-    applyTheme(this.theme);
+  /** Resolves once the stored preferences are read and applied. */
+  readonly loaded: Promise<void>;
+
+  /** The page stays hidden until the stored theme is applied, so the wrong one never flashes. */
+  constructor(preferences: Promise<Preferences>) {
+    this.loaded = preferences.then((stored) => {
+      this.theme = stored.theme;
+      this.nickname = stored.nickname;
+      this.ttl = stored.ttl;
+      applyTheme(this.theme);
+      delete document.documentElement.dataset.loading;
+    });
   }
 
   toggleTheme(): void {
