@@ -23,7 +23,7 @@ import type { RelayConfig } from './config.ts';
 import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
-import { loadStaticFiles } from './static-files.ts';
+import { contentSecurityPolicy, loadStaticFiles } from './static-files.ts';
 
 type Uws = typeof import('uWebSockets.js');
 
@@ -269,9 +269,11 @@ function serveHttp(app: TemplatedApp, clientDir: string): void {
       res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found');
       return;
     }
+    const policy = contentSecurityPolicy(req.getHeader('host'));
     res.cork(() => {
       res.writeStatus('200 OK');
       for (const [name, value] of file.headers) res.writeHeader(name, value);
+      res.writeHeader('Content-Security-Policy', policy);
       res.end(file.body);
     });
   });

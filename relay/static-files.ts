@@ -21,19 +21,31 @@ const contentTypes: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-// The page may talk only to its own origin; nothing from third parties.
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self' 'unsafe-inline'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** A Host header that is a plain host name or address with an optional port, safe inside a header. */
+const plainHost = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-export const securityHeaders: [string, string][] = [
-  ['Content-Security-Policy', contentSecurityPolicy],
+/**
+ * The page may talk only to its own origin; nothing from third parties, no
+ * inline script. Its sockets go to the same host; browsers that predate CSP
+ * level 3 do not count ws: and wss: as 'self', so they are named too.
+ */
+export function contentSecurityPolicy(host: string): string {
+  const sockets = plainHost.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `connect-src 'self'${sockets}`,
+    "img-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Headers of every static response but the Content-Security-Policy, which names the host. */
+const securityHeaders: [string, string][] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['Cross-Origin-Opener-Policy', 'same-origin'],

@@ -160,6 +160,56 @@ describe('privacy', () => {
     expect(consoleProblems).toEqual([]);
   });
 
+  it('serves the page under strict security headers, which the browser enforces, and works under them', async () => {
+    const alice = await watchedPerson();
+    // Recorded from before the page's own script runs, so no violation is missed.
+    await alice.addInitScript(() => {
+      const seen: string[] = [];
+      Object.assign(window, { cspViolations: seen });
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(event.effectiveDirective));
+    });
+    const response = await alice.goto(relay.httpUrl);
+    const headers = response!.headers();
+    const policy = headers['content-security-policy']!.split(';').map((directive) => directive.trim());
+    const host = `127.0.0.1:${relay.port}`;
+    expect(policy).toEqual(
+      expect.arrayContaining([
+        "default-src 'self'",
+        "script-src 'self'",
+        `connect-src 'self' ws://${host} wss://${host}`,
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+      ]),
+    );
+    expect(headers).toMatchObject({
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'cross-origin-opener-policy': 'same-origin',
+      'permissions-policy': expect.stringContaining('camera=()'),
+    });
+
+    await alice.getByRole('button', { name: 'Create a private room' }).click();
+    await waitConnected(alice);
+    await send(alice, 'works under the policy');
+    await waitForMessage(alice, 'works under the policy');
+    const violations = (): Promise<string[]> =>
+      alice.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+    expect(await violations()).toEqual([]);
+
+    // An inline script, as an injection would add, is refused.
+    const ran = await alice.evaluate(async () => {
+      const script = document.createElement('script');
+      script.textContent = 'window.inlineRan = true';
+      document.body.append(script);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return (window as unknown as { inlineRan?: boolean }).inlineRan ?? false;
+    });
+    expect(ran).toBe(false);
+    expect(await violations()).toEqual(['script-src-elem']);
+    consoleProblems.length = 0; // the refused script is reported on the console, as it should be
+  });
+
   it('remembers the theme across a reload, but not the messages', async () => {
     const alice = await watchedPerson();
     await createRoom(alice, relay.httpUrl);
