@@ -14,9 +14,12 @@ export interface RunningRelay {
 
 const relayEntry = 'dist/server/relay/main.js';
 
-/** Starts the built relay as its own process on a free loopback port. */
-export async function startRelay(env: Record<string, string> = {}): Promise<RunningRelay> {
-  const child = spawn(relayNode(), [relayEntry], {
+/**
+ * Starts the built relay, or another script that prints the same listening
+ * line (the benchmark's comparison relays), as its own process on a free loopback port.
+ */
+export async function startRelay(env: Record<string, string> = {}, entry = relayEntry): Promise<RunningRelay> {
+  const child = spawn(relayNode(), [entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
