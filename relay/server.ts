@@ -1,7 +1,14 @@
 // The uWebSockets.js adapter: sockets in, frames out. Room membership, limits,
 // resume tokens and the wire format live in their own modules; this file wires
 // them to the library and never looks inside a payload.
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  us_listen_socket,
+  us_socket_context_t,
+} from 'uWebSockets.js';
 import { v4 as uuidv4 } from 'uuid';
 import {
   CloseCode,
@@ -239,8 +246,10 @@ export async function startServer(
   if (connectCluster) hub.connectCluster(await connectCluster(hub));
 
   return new Promise((resolve, reject) => {
-    app.listen(config.host, config.port, (listenSocket) => {
-      if (!listenSocket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+    listenExclusively(app, config.host, config.port, (listenSocket) => {
+      if (!listenSocket) {
+        return reject(new Error(`cannot listen on ${config.host}:${config.port}: is another process using it?`));
+      }
       resolve({
         port: uws.us_socket_local_port(listenSocket),
         shutdown: async (deadlineMs) => {
@@ -256,6 +265,20 @@ export async function startServer(
       });
     });
   });
+}
+
+type ListenCallback = (listenSocket: us_listen_socket | false) => void;
+
+/**
+ * uWebSockets.js listens with SO_REUSEPORT unless told otherwise, so a second
+ * relay started on a busy port would silently take half the connections and
+ * split rooms in two. The binding takes listen options after host and port,
+ * which its typings do not declare.
+ */
+function listenExclusively(app: TemplatedApp, host: string, port: number, callback: ListenCallback): void {
+  const exclusivePort = 1; // LIBUS_LISTEN_EXCLUSIVE_PORT
+  const listen = app.listen as unknown as (host: string, port: number, options: number, cb: ListenCallback) => void;
+  listen.call(app, host, port, exclusivePort, callback);
 }
 
 function serveHttp(app: TemplatedApp, clientDir: string): void {

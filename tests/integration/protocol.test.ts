@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxFrameLength } from '../../protocol/index.ts';
 import { TestClient } from '../support/client.ts';
+import { freePort } from '../support/redis.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -322,6 +323,24 @@ describe('storage', () => {
       })
       .filter((target) => target.startsWith('/') && !target.startsWith('/dev/'));
     expect(files).toEqual([]);
+  });
+});
+
+describe('listening', () => {
+  it('refuses to share its port with another process, rather than splitting rooms between them', async () => {
+    // A port asked for by number, as operators do: sharing is only possible there.
+    const port = String(await freePort());
+    const first = await startRelay({ PORT: port });
+    const second = await startRelay({ PORT: port }).then(
+      async (shared) => {
+        await shared.stop();
+        return 'listening too';
+      },
+      (reason: unknown) => String(reason),
+    );
+    expect(second).toMatch(/relay exited with 1:[\s\S]*cannot listen on 127\.0\.0\.1:\d+/);
+    await TestClient.join(first.wsUrl('still-here'));
+    await first.stop();
   });
 });
 
