@@ -1,11 +1,12 @@
 // fast-check arbitraries for what a hostile client sends the relay: frames
 // of the right shape with the wrong contents, the wrong shape, unknown and
 // spoofed commands, deep nesting, huge numbers, long strings, lone
-// surrogates, mutations of valid frames, binary frames and fragments; and,
-// apart, the frames that break the WebSocket protocol itself.
+// surrogates, mutations of valid frames, binary frames and fragments; apart,
+// the frames that break the WebSocket protocol itself; and upgrade requests
+// with odd paths, tokens and origins.
 import fc from 'fast-check';
 import { ERROR_CODES, utf8Length } from '../../protocol/index.ts';
-import { Opcode, type RawFrame } from './raw-websocket.ts';
+import { Opcode, upgradeRequest, type RawFrame } from './raw-websocket.ts';
 
 /** What a fuzzing connection knows when it sends. */
 export interface SendContext {
@@ -385,4 +386,28 @@ export function protocolViolation(limits: Limits, knownIds: string[]): fc.Arbitr
         ),
       ),
   );
+}
+
+const pathCharacter = fc.oneof(
+  fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }),
+  fc.constantFrom('%', '%00', '%2F', '/', '?', '#', '..', ' ', 'é'),
+);
+
+/** Upgrade paths: rooms with every kind of character and length, odd resume tokens, paths that are no socket. */
+const upgradePath = fc.oneof(
+  fc.string({ unit: pathCharacter, maxLength: 80 }).map((room) => `/ws/${room}`),
+  fc
+    .tuple(fc.stringMatching(/^[\w-]{1,70}$/), fc.string({ unit: pathCharacter, maxLength: 300 }))
+    .map(([room, token]) => `/ws/${room}?resume=${token}`),
+  fc.webPath(),
+);
+
+/** Whole upgrade requests to a relay on `port`, with hostile paths and origins. */
+export function hostileUpgrade(port: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(upgradePath, fc.option(fc.oneof(fc.webUrl(), fc.string({ unit: pathCharacter, maxLength: 40 }))))
+    .map(([path, origin]) => {
+      const request = upgradeRequest(port, path);
+      return origin === null ? request : request.replace('\r\n\r\n', `\r\nOrigin: ${origin}\r\n\r\n`);
+    });
 }
