@@ -1,34 +1,21 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { describe, expect, it } from 'vitest';
 import {
   createRoom,
-  launchBrowser,
+  browserSession,
   messages,
   messageTexts,
   notices,
   openRoom,
   send,
   waitForMessage,
-  type TestBrowser,
 } from '../support/browser.ts';
 
-let relay: RunningRelay;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const session = browserSession();
 
 async function room(count: number): Promise<Page[]> {
-  const people = await Promise.all(Array.from({ length: count }, () => browser.person()));
-  const link = await createRoom(people[0]!, relay.httpUrl);
+  const people = await Promise.all(Array.from({ length: count }, () => session.browser.person()));
+  const link = await createRoom(people[0]!, session.relay.httpUrl);
   for (const person of people.slice(1)) await openRoom(person, link);
   return people;
 }
@@ -76,7 +63,7 @@ describe('chatting in a room', () => {
     await send(alice!, 'third, from alice');
     await waitForMessage(bob!, 'third, from alice');
 
-    const carol = await browser.person();
+    const carol = await session.browser.person();
     await openRoom(carol, alice!.url());
     await waitForMessage(carol, 'third, from alice');
     await waitForMessage(carol, 'second, from bob');
@@ -131,7 +118,7 @@ describe('chatting in a room', () => {
     const copied = await alice!.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(alice!.url());
     await send(alice!, 'through the copied link');
-    const bob = await browser.person();
+    const bob = await session.browser.person();
     await openRoom(bob, copied);
     await waitForMessage(bob, 'through the copied link');
   });

@@ -1,38 +1,18 @@
 // A real one-minute lifetime, with the pages' clocks moved forward instead of
 // waiting: every timer and Date in the page follows the fake clock, while the
 // relay's timestamps stay real, as they would for a reader whose minute passed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../support/relay.ts';
-import {
-  createRoom,
-  launchBrowser,
-  messageTexts,
-  openRoom,
-  send,
-  waitForMessage,
-  type TestBrowser,
-} from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { createRoom, browserSession, messageTexts, openRoom, send, waitForMessage } from '../support/browser.ts';
 
-let relay: RunningRelay;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const session = browserSession();
 
 describe('message expiry', () => {
   it('removes a one-minute message from every screen after one minute, not before', async () => {
-    const alice = await browser.person();
-    const bob = await browser.person();
+    const alice = await session.browser.person();
+    const bob = await session.browser.person();
     await alice.clock.install();
     await bob.clock.install();
-    const link = await createRoom(alice, relay.httpUrl);
+    const link = await createRoom(alice, session.relay.httpUrl);
     await openRoom(bob, link);
 
     await alice.getByLabel('Messages disappear after').selectOption({ label: '1m' });
@@ -50,7 +30,7 @@ describe('message expiry', () => {
     for (const page of [alice, bob]) await expect.poll(() => messageTexts(page)).toEqual(['long-lived']);
 
     // The author does not send an expired message to a newcomer.
-    const carol = await browser.person();
+    const carol = await session.browser.person();
     await openRoom(carol, link);
     await waitForMessage(carol, 'long-lived');
     expect(await messageTexts(carol)).toEqual(['long-lived']);

@@ -1,36 +1,23 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { describe, expect, it } from 'vitest';
 import {
   createRoom,
-  launchBrowser,
+  browserSession,
   messageTexts,
   openRoom,
   send,
   waitConnected,
   waitForMessage,
-  type TestBrowser,
 } from '../support/browser.ts';
 
-let relay: RunningRelay;
-let browser: TestBrowser;
+const session = browserSession();
 const requestedUrls: string[] = [];
 /** Console errors and warnings, e.g. Content Security Policy violations. */
 const consoleProblems: string[] = [];
 
-beforeAll(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
-
 /** A person whose every request and WebSocket frame is recorded. */
 async function watchedPerson(frames: string[] = []): Promise<Page> {
-  const page = await browser.person();
+  const page = await session.browser.person();
   page.on('request', (request) => requestedUrls.push(request.url()));
   page.on('console', (message) => {
     if (['error', 'warning'].includes(message.type())) consoleProblems.push(message.text());
@@ -82,7 +69,7 @@ describe('privacy', () => {
   it('keeps message text out of every storage area, while preferences are stored', async () => {
     const alice = await watchedPerson();
     const bob = await watchedPerson();
-    const link = await createRoom(alice, relay.httpUrl);
+    const link = await createRoom(alice, session.relay.httpUrl);
     await openRoom(bob, link);
     await send(alice, '/nick Storage Tester');
     await send(alice, 'storage-canary-alice');
@@ -103,7 +90,7 @@ describe('privacy', () => {
     const frames: string[] = [];
     const alice = await watchedPerson(frames);
     const bob = await watchedPerson(frames);
-    const link = await createRoom(alice, relay.httpUrl);
+    const link = await createRoom(alice, session.relay.httpUrl);
     await openRoom(bob, link);
     await send(alice, '/nick Wire Watcher');
     await send(alice, 'wire-canary one two three');
@@ -124,7 +111,7 @@ describe('privacy', () => {
   it('renders a message full of HTML and script as inert text', async () => {
     const alice = await watchedPerson();
     const bob = await watchedPerson();
-    const link = await createRoom(alice, relay.httpUrl);
+    const link = await createRoom(alice, session.relay.httpUrl);
     await openRoom(bob, link);
     const hostile =
       '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b> <a href="javascript:window.__pwned=3">x</a>';
@@ -145,7 +132,7 @@ describe('privacy', () => {
   it('makes links clickable without fetching them, and never contacts another origin', async () => {
     const alice = await watchedPerson();
     const bob = await watchedPerson();
-    const link = await createRoom(alice, relay.httpUrl);
+    const link = await createRoom(alice, session.relay.httpUrl);
     await openRoom(bob, link);
     await send(alice, 'look at https://images.example.org/cat.png please');
     await waitForMessage(bob, 'look at https://images.example.org/cat.png please');
@@ -156,7 +143,7 @@ describe('privacy', () => {
 
     const origins = new Set(requestedUrls.map((url) => new URL(url).host));
     expect(requestedUrls.length).toBeGreaterThan(4);
-    expect([...origins]).toEqual([`127.0.0.1:${relay.port}`]);
+    expect([...origins]).toEqual([`127.0.0.1:${session.relay.port}`]);
     expect(consoleProblems).toEqual([]);
   });
 
@@ -168,10 +155,10 @@ describe('privacy', () => {
       Object.assign(window, { cspViolations: seen });
       document.addEventListener('securitypolicyviolation', (event) => seen.push(event.effectiveDirective));
     });
-    const response = await alice.goto(relay.httpUrl);
+    const response = await alice.goto(session.relay.httpUrl);
     const headers = response!.headers();
     const policy = headers['content-security-policy']!.split(';').map((directive) => directive.trim());
-    const host = `127.0.0.1:${relay.port}`;
+    const host = `127.0.0.1:${session.relay.port}`;
     expect(policy).toEqual(
       expect.arrayContaining([
         "default-src 'self'",
@@ -212,7 +199,7 @@ describe('privacy', () => {
 
   it('remembers the theme across a reload, but not the messages', async () => {
     const alice = await watchedPerson();
-    await createRoom(alice, relay.httpUrl);
+    await createRoom(alice, session.relay.httpUrl);
     await send(alice, 'gone after reload');
     await waitForMessage(alice, 'gone after reload');
     expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();

@@ -1,33 +1,13 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../support/relay.ts';
-import {
-  createRoom,
-  launchBrowser,
-  messageTexts,
-  openRoom,
-  send,
-  waitForMessage,
-  type TestBrowser,
-} from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { createRoom, browserSession, messageTexts, openRoom, send, waitForMessage } from '../support/browser.ts';
 
-let relay: RunningRelay;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const session = browserSession();
 
 async function pair(): Promise<[Page, Page]> {
-  const alice = await browser.person({ viewport: { width: 900, height: 600 } });
-  const bob = await browser.person();
-  await openRoom(bob, await createRoom(alice, relay.httpUrl));
+  const alice = await session.browser.person({ viewport: { width: 900, height: 600 } });
+  const bob = await session.browser.person();
+  await openRoom(bob, await createRoom(alice, session.relay.httpUrl));
   return [alice, bob];
 }
 

@@ -3,27 +3,15 @@
 // true of any screenshot: the room is drawn, in the theme asked for.
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../support/relay.ts';
-import { createRoom, launchBrowser, openRoom, send, waitForMessage, type TestBrowser } from '../support/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRoom, browserSession, openRoom, send, waitForMessage } from '../support/browser.ts';
 
 const outputDir = 'tests/output';
-let relay: RunningRelay;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  mkdirSync(outputDir, { recursive: true });
-  relay = await startRelay();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const session = browserSession();
+beforeAll(() => mkdirSync(outputDir, { recursive: true }));
 
 async function conversation(reader: Page, link: string): Promise<void> {
-  const friend = await browser.person();
+  const friend = await session.browser.person();
   await openRoom(friend, link);
   await send(friend, '/nick Quiet Heron');
   await send(friend, 'Hi! Did the link work?');
@@ -39,10 +27,10 @@ async function conversation(reader: Page, link: string): Promise<void> {
 describe('screenshots', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`draws the room in the ${colorScheme} theme`, async () => {
-      const reader = await browser.person({ colorScheme });
-      await reader.goto(relay.httpUrl);
+      const reader = await session.browser.person({ colorScheme });
+      await reader.goto(session.relay.httpUrl);
       await reader.screenshot({ path: `${outputDir}/landing-${colorScheme}.png` });
-      const link = await createRoom(reader, relay.httpUrl);
+      const link = await createRoom(reader, session.relay.httpUrl);
       await conversation(reader, link);
       await reader.screenshot({ path: `${outputDir}/room-${colorScheme}.png` });
       const background = await reader.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -51,8 +39,8 @@ describe('screenshots', () => {
   }
 
   it('fits a phone-sized screen', async () => {
-    const reader = await browser.person({ viewport: { width: 390, height: 760 } });
-    const link = await createRoom(reader, relay.httpUrl);
+    const reader = await session.browser.person({ viewport: { width: 390, height: 760 } });
+    const link = await createRoom(reader, session.relay.httpUrl);
     await conversation(reader, link);
     await reader.screenshot({ path: `${outputDir}/room-phone.png` });
     const overflow = await reader.evaluate(() => document.documentElement.scrollWidth - innerWidth);

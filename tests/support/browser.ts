@@ -1,7 +1,9 @@
 // Shared helpers for browser tests: Debian's Chromium driven by playwright-core,
 // one browser context per person (separate storage, like separate people).
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { chromiumPath } from '../../scripts/host-tools.mjs';
+import { startRelay, type RunningRelay } from './relay.ts';
 
 export const chromiumArgs = [
   '--headless',
@@ -38,6 +40,37 @@ export async function launchBrowser(): Promise<TestBrowser> {
     async close() {
       await Promise.allSettled(contexts.map((context) => context.close()));
       await browser.close();
+    },
+  };
+}
+
+export interface BrowserSession {
+  readonly relay: RunningRelay;
+  readonly browser: TestBrowser;
+}
+
+/** A relay and a browser for the tests of one file: started before them, stopped after. */
+export function browserSession(): BrowserSession {
+  let relay: RunningRelay | undefined;
+  let browser: TestBrowser | undefined;
+  beforeAll(async () => {
+    relay = await startRelay();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the session starts in beforeAll');
+    return value;
+  };
+  return {
+    get relay() {
+      return started(relay);
+    },
+    get browser() {
+      return started(browser);
     },
   };
 }
