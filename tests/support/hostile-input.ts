@@ -254,6 +254,7 @@ export function hostileMessage(limits: Limits, knownIds: string[]): fc.Arbitrary
     mutated(knownIds),
     oddText,
   );
+  // Frames of tens of KiB are about one message in two hundred, so 100,000 stay quick.
   return fc.oneof(
     { weight: 64, arbitrary: jsonText('valid frame', validFrame(knownIds)) },
     {
