@@ -565,7 +565,7 @@ describe('hostile input', () => {
     await relay.stop();
   });
 
-  it(`answers ${requiredFrames} hostile frames and raw TCP abuse sanely while bystanders chat`, async () => {
+  it(`answers ${requiredFrames.toLocaleString('en')} hostile frames and raw TCP abuse sanely while bystanders chat`, async () => {
     const stop = new AbortController();
     const fuzzLanes = Array.from(
       { length: lanes },

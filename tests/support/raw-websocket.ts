@@ -124,7 +124,7 @@ export class RawWebSocket {
     return !this.socket.destroyed && this.socket.writable;
   }
 
-  /** Writes bytes as they are; resolves once the kernel has taken them. */
+  /** Writes bytes as they are; resolves at once, or when the socket has drained if its buffer is full. */
   write(bytes: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.resolve();
     return new Promise((resolve) => {
