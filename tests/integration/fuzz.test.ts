@@ -538,7 +538,6 @@ describe('hostile input', () => {
   const tag = `bystander-${randomUUID()}`;
   let inspector: Inspector;
   let baseline: Memory;
-  let peakRssKiB = 0;
 
   beforeAll(async () => {
     relay = await startRelay({
@@ -575,6 +574,7 @@ describe('hostile input', () => {
     let fuzzing = true;
     const chatting = chat(pairs, tag, () => !fuzzing);
     const startedAt = Date.now();
+    let peakRssKiB = 0;
     const sampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, rssKiB(relay))), 250);
     try {
       const [abuse] = await allOrStop<TcpAbuse | void>(stop, [
@@ -593,8 +593,9 @@ describe('hostile input', () => {
       for (const socket of held) socket.destroy();
     }
     checker.assertClean();
-    await chatting;
+    const chatted = await chatting;
     for (const bystander of pairs.flat()) await receivedExactly(bystander);
+    console.log(`bystanders: ${chatted} messages sent meanwhile, each received where it should be and nothing else`);
   }, 120_000);
 
   it('still answers /healthz and lets newcomers chat', async () => {
