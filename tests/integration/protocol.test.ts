@@ -331,16 +331,19 @@ describe('listening', () => {
     // A port asked for by number, as operators do: sharing is only possible there.
     const port = String(await freePort());
     const first = await startRelay({ PORT: port });
-    const second = await startRelay({ PORT: port }).then(
-      async (shared) => {
-        await shared.stop();
-        return 'listening too';
-      },
-      (reason: unknown) => String(reason),
-    );
-    expect(second).toMatch(/relay exited with 1:[\s\S]*cannot listen on 127\.0\.0\.1:\d+/);
-    await TestClient.join(first.wsUrl('still-here'));
-    await first.stop();
+    try {
+      const second = await startRelay({ PORT: port }).then(
+        async (shared) => {
+          await shared.stop();
+          return 'listening too';
+        },
+        (reason: unknown) => String(reason),
+      );
+      expect(second).toMatch(/relay exited with 1:[\s\S]*cannot listen on 127\.0\.0\.1:\d+/);
+      await TestClient.join(first.wsUrl('still-here'));
+    } finally {
+      await first.stop();
+    }
   });
 });
 
