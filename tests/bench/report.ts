@@ -83,6 +83,8 @@ export interface LoadSummary {
   deliveriesPerSecond: number;
   /** Relay CPU (plus Redis where there is one) per 1,000 deliveries, in µs. */
   cpuPer1000: number;
+  /** The lowest and highest of the rounds, for the spread a noisy machine gives. */
+  cpuRange: [number, number];
   redisPer1000: number;
   /** Share of the round the generator spent on CPU: near 1, it set the pace. */
   generatorBusy: number;
@@ -96,6 +98,7 @@ const perThousand = (cpuMs: number, deliveries: number): number => (cpuMs * 1e6)
 export function summarizeLoad(records: LoadRecord[], scenario: ScenarioName, setup: SetupName): LoadSummary {
   const mine = records.filter((r) => r.scenario === scenario && r.setup === setup);
   const ok = mine.filter((r): r is LoadRecord & LoadRun => !('error' in r) && r.deliveries > 0);
+  const cpus = ok.map((r) => perThousand(r.relayCpuMs + r.redisCpuMs, r.deliveries));
   const ms = (pick: (latency: NonNullable<LoadRun['latency']>) => number): number =>
     median(ok.map((r) => (r.latency ? pick(r.latency) / 1000 : NaN)));
   return {
@@ -104,7 +107,8 @@ export function summarizeLoad(records: LoadRecord[], scenario: ScenarioName, set
     timedOut: ok.filter((r) => r.timedOut).length,
     lost: ok.reduce((sum, r) => sum + r.expected - r.deliveries, 0),
     deliveriesPerSecond: median(ok.map((r) => (r.deliveries * 1000) / r.elapsedMs)),
-    cpuPer1000: median(ok.map((r) => perThousand(r.relayCpuMs + r.redisCpuMs, r.deliveries))),
+    cpuPer1000: median(cpus),
+    cpuRange: [Math.min(...cpus), Math.max(...cpus)],
     redisPer1000: median(ok.map((r) => perThousand(r.redisCpuMs, r.deliveries))),
     generatorBusy: median(ok.map((r) => r.generatorCpuMs / r.elapsedMs)),
     p50: ms((l) => l.p50),
@@ -220,8 +224,11 @@ export function evaluateTargets(results: BenchResults): Target[] {
     const perConnection = idle.length > 0 ? Math.max(...idle.map((r) => r.bytesPerConnection)) / 1000 : NaN;
     const most = Math.max(0, ...idle.map((r) => r.connections));
     const refused = results.idle.find((r) => 'error' in r && r.setup === 'onetimechat');
+    const firstClause = (text: string): string => text.split(':')[0]!;
     const why =
-      refused && 'error' in refused ? ` (${refused.requested.toLocaleString('en-US')}: ${refused.error})` : '';
+      refused && 'error' in refused
+        ? ` (${refused.requested.toLocaleString('en-US')} failed: ${firstClause(refused.error)})`
+        : '';
     targets.push(
       target(
         'idle: ≤ 4 KB relay memory per connection',
@@ -255,10 +262,10 @@ function loadTable(results: BenchResults): string {
     for (const { name, label } of results.setups) {
       const s = summarizeLoad(results.load, scenario, name);
       if (s.rounds + s.failed === 0) continue;
-      const cpu =
-        name === 'onetimechat-redis'
-          ? `${number(s.cpuPer1000)} (Redis ${number(s.redisPer1000)})`
-          : number(s.cpuPer1000);
+      const spread = s.rounds > 1 ? `${number(s.cpuRange[0])}–${number(s.cpuRange[1])}` : '';
+      const redis = name === 'onetimechat-redis' ? `Redis ${number(s.redisPer1000)}` : '';
+      const detail = [spread, redis].filter(Boolean).join('; ');
+      const cpu = detail ? `${number(s.cpuPer1000)} (${detail})` : number(s.cpuPer1000);
       const latency = Number.isFinite(s.p50) ? `${number(s.p50, 2)} / ${number(s.p99, 2)} / ${number(s.max, 1)}` : '';
       const trouble = [
         s.lost > 0 ? `${s.lost} lost` : '',
@@ -285,7 +292,7 @@ function loadTable(results: BenchResults): string {
       'scenario',
       'relay',
       'deliveries/s',
-      'relay CPU µs / 1,000 deliveries',
+      'relay CPU µs / 1,000 deliveries (range)',
       '× ceiling',
       '× onetimechat',
       'p50 / p99 / max ms',
