@@ -324,7 +324,7 @@ function redisTable(results: BenchResults): string {
       'one relay: CPU µs / 1,000',
       'two relays: relays µs / 1,000',
       'redis-server µs / 1,000',
-      'Redis costs per delivery, µs',
+      'what Redis costs per delivery, µs (two relays − one)',
       'total vs one relay',
     ],
     rows,

@@ -1,8 +1,12 @@
 // `npm run bench`: every scenario on every relay, in alternation, several
 // rounds; prints the report and writes bench/results/latest.{md,json}.
-// BENCH_ONLY=fanout,latency picks scenarios, BENCH_ROUNDS=1 the rounds,
-// BENCH_RELAYS=onetimechat,uws-ceiling the relays.
+// For quicker runs:
+//   BENCH_ONLY=fanout,rooms50x20,rooms200x3,latency,newcomer,idle   scenarios
+//   BENCH_RELAYS=onetimechat,uws-ceiling,ws,socketio,onetimechat-redis
+//     relays (the last: two onetimechat relays sharing rooms through Redis)
+//   BENCH_ROUNDS=3   rounds of each scenario (idle capacity is measured once)
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { Generator } from './generator.ts';
 import { idleCapacity } from './idle.ts';
 import { cpuMs, relayFileLimit } from './proc.ts';
@@ -128,6 +132,7 @@ async function attempt<T>(what: string, round: () => Promise<T>): Promise<T | { 
 export async function main(): Promise<void> {
   const scenarios = listFromEnv<ScenarioName>('BENCH_ONLY', scenarioNames);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('BENCH_ROUNDS must be from 1 to 20');
   const wanted = listFromEnv(
     'BENCH_RELAYS',
     allSetups.map((setup) => setup.name),
@@ -187,9 +192,21 @@ export async function main(): Promise<void> {
   }
   results.finishedAt = new Date().toISOString();
   results.machine.loadAverageEnd = describeMachine().loadAverageStart;
-  const markdown = renderReport(results);
+  await writeResults(results);
+}
+
+/** Prints the report and writes it, formatted as the repository's own files are, so they can be committed as is. */
+async function writeResults(results: BenchResults): Promise<void> {
+  const files = { markdown: 'bench/results/latest.md', json: 'bench/results/latest.json' };
+  const markdown = await format(renderReport(results), {
+    ...(await resolveConfig(files.markdown)),
+    parser: 'markdown',
+  });
   console.log(markdown);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/latest.md', markdown);
-  writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(files.markdown, markdown);
+  writeFileSync(
+    files.json,
+    await format(JSON.stringify(results), { ...(await resolveConfig(files.json)), parser: 'json' }),
+  );
 }
