@@ -27,8 +27,6 @@ export interface SoakResult {
   delivered: number;
   errors: number;
   firstErrors: string[];
-  /** The relay's RSS, every second. */
-  samples: MemorySample[];
 }
 
 export const defaultSoakOptions: SoakOptions = {
@@ -294,21 +292,26 @@ class Soak {
   tick(startedAt: number): void {
     const now = Date.now();
     this.ledger.sweep(now);
-    const atMs = now - startedAt;
-    this.samples.push({ atMs, rssKiB: rssKiB(this.relay) });
-    const previous = this.samples.at(-2)?.atMs ?? 0;
-    if (Math.floor(atMs / reportEveryMs) > Math.floor(previous / reportEveryMs)) this.report(atMs);
+    if (!isRunning(this.relay)) return; // checkRelayAfterwards tells how it ended
+    const sample = { atMs: now - startedAt, rssKiB: rssKiB(this.relay) };
+    const previous = this.samples.at(-1)?.atMs ?? 0;
+    this.samples.push(sample);
+    if (Math.floor(sample.atMs / reportEveryMs) > Math.floor(previous / reportEveryMs)) this.report(sample);
   }
 
-  report(atMs: number): void {
+  report({ atMs, rssKiB }: MemorySample): void {
     const minutes = Math.round(atMs / 60_000);
-    const rss = `${(rssKiB(this.relay) / 1024).toFixed(1)} MiB`;
+    const rss = `${(rssKiB / 1024).toFixed(1)} MiB`;
     const connections = `${this.openSockets} open, ${relaySockets(this.relay)} relay sockets`;
     const { delivered, errors } = this.ledger;
     this.options.log(
       `${String(minutes).padStart(3)} min  RSS ${rss}  connections ${connections}  delivered ${delivered}  errors ${errors}`,
     );
   }
+}
+
+function isRunning(relay: RunningRelay): boolean {
+  return relay.process.exitCode === null && relay.process.signalCode === null;
 }
 
 /** The relay process's resident memory in KiB. */
@@ -355,7 +358,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     defaultGrowthRule,
   );
   const { delivered, errors, firstErrors } = soak.ledger;
-  return { passed: !memory.growing && errors === 0, memory, delivered, errors, firstErrors, samples: soak.samples };
+  return { passed: !memory.growing && errors === 0, memory, delivered, errors, firstErrors };
 }
 
 /** Waits until every frame still owed has arrived or is past its deadline. */
@@ -368,8 +371,8 @@ async function settle(ledger: Ledger<Person>): Promise<void> {
 /** With everyone gone the relay holds no connection, stops cleanly, and logged nothing but its start. */
 async function checkRelayAfterwards(relay: RunningRelay, ledger: Ledger<Person>, idleSockets: number): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (relaySockets(relay) > idleSockets && Date.now() < deadline) await sleep(100);
-  const left = relaySockets(relay) - idleSockets;
+  while (isRunning(relay) && relaySockets(relay) > idleSockets && Date.now() < deadline) await sleep(100);
+  const left = isRunning(relay) ? relaySockets(relay) - idleSockets : 0;
   if (left > 0) ledger.error(`the relay still holds ${left} sockets after everyone left`);
   const code = await relay.stop();
   if (code !== 0) ledger.error(`the relay exited with ${code}`);
