@@ -1,5 +1,6 @@
 // Turns the rounds into medians, the issue's targets into met / not met, and
 // both into Markdown.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { LoadResult } from './load.ts';
@@ -16,6 +17,8 @@ export interface Machine {
   uws: string;
   loadAverageStart: string;
   loadAverageEnd: string;
+  /** The commit measured, and whether the relay's code differed from it. */
+  revision: string;
 }
 
 export interface Failed {
@@ -70,7 +73,18 @@ export function describeMachine(): Machine {
     uws: `${uwsPackage.version} (${uwsPackage.name})`,
     loadAverageStart: load,
     loadAverageEnd: load,
+    revision: revision(),
   };
+}
+
+function revision(): string {
+  const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--', 'relay', 'protocol') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${changed ? ' with uncommitted changes to relay/ or protocol/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 /** Medians over a scenario's successful rounds on one relay. */
@@ -396,7 +410,8 @@ export function machineLine(machine: Machine): string {
 export function renderReport(results: BenchResults): string {
   const sections = [
     `## onetimechat relay benchmark, ${results.startedAt}`,
-    `Machine: ${machineLine(results.machine)}. Medians of ${results.rounds} rounds; relays in alternation.`,
+    `Machine: ${machineLine(results.machine)}. Code: ${results.machine.revision}. ` +
+      `Medians of ${results.rounds} rounds; relays in alternation.`,
     loadTable(results),
     redisTable(results),
     newcomerTable(results),
