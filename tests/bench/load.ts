@@ -4,7 +4,7 @@
 // per room, or at a fixed total rate, with latency taken from a timestamp
 // the sender writes into each payload.
 import { performance } from 'node:perf_hooks';
-import { joinAll, joinRoom, until, type Peer } from './peer.ts';
+import { arrivalAnnouncements, joinAll, joinRoom, until, type Peer } from './peer.ts';
 import type { FrameHandler } from './raw-socket.ts';
 import { summarizeLatency, type LatencySummary } from './stats.ts';
 import type { TransportName } from './transport.ts';
@@ -92,8 +92,7 @@ export async function prepareLoad(plan: LoadPlan): Promise<PreparedLoad> {
     peers.push(...joined);
     loads.push({ sender: joined[0]!, size: joined.length, sent: 0, delivered: 0 });
   }
-  // Each arrival is announced to those already there: n(n-1)/2 fetch frames a room.
-  const expectedFetches = plan.rooms.reduce((sum, { ports: { length: n } }) => sum + (n * (n - 1)) / 2, 0);
+  const expectedFetches = plan.rooms.reduce((sum, room) => sum + arrivalAnnouncements(room.ports.length), 0);
   await until(() => fetches >= expectedFetches, 10_000);
   delivered = 0;
 

@@ -4,7 +4,7 @@
 // either by unicast to the newcomer (this protocol), or, as the original
 // onetimechat did, re-broadcast to the whole room.
 import { performance } from 'node:perf_hooks';
-import { joinAll, joinRoom, until, type Peer } from './peer.ts';
+import { arrivalAnnouncements, joinAll, joinRoom, until, type Peer } from './peer.ts';
 import { serverFrameBytes } from './stats.ts';
 import type { TransportName } from './transport.ts';
 
@@ -94,16 +94,20 @@ export async function prepareNewcomer(plan: NewcomerPlan): Promise<PreparedNewco
   let deliveries = 0;
   // The peers announce one another while they join; only the newcomers' arrivals are answered.
   let answering = false;
+  let announcements = 0;
   const peers: Peer[] = await joinAll(plan.peers, (p) =>
     joinRoom(plan.transport, plan.port, plan.room, {
       onAdd: () => void deliveries++,
       onFrame: ([command, requester]) => {
-        if (command !== 'fetch' || !answering) return;
+        if (command !== 'fetch') return;
+        if (!answering) return void announcements++;
         const to = plan.mode === 'targeted' ? `,"${String(requester)}"` : '';
         peers[p]!.send(...own[p]!.map((text) => `["send","${text}"${to}]`));
       },
     }),
   );
+  // Announcements still on their way would be taken for a newcomer's arrival.
+  await until(() => announcements >= arrivalAnnouncements(plan.peers), 10_000);
 
   async function join(): Promise<NewcomerJoin> {
     const startedAt = performance.now();

@@ -72,3 +72,8 @@ export async function until(condition: () => boolean, timeoutMs: number): Promis
   }
   return true;
 }
+
+/** The fetch frames a room of `size` peers has heard once all have joined: each arrival is announced to those there. */
+export function arrivalAnnouncements(size: number): number {
+  return (size * (size - 1)) / 2;
+}

@@ -35,6 +35,8 @@ export type LoadRecord = (LoadRun | (Failed & { setup: SetupName })) & { scenari
 export interface NewcomerRun extends NewcomerResult {
   setup: SetupName;
   mode: SyncMode;
+  /** Over all the run's joins. */
+  relayCpuMs: number;
 }
 export interface IdleRun {
   setup: SetupName;
@@ -139,6 +141,7 @@ export interface NewcomerSummary {
   bytes: number;
   historyBytes: number;
   deliveries: number;
+  relayCpuMsPerJoin: number;
 }
 
 export function summarizeNewcomer(results: BenchResults, setup: SetupName, mode: SyncMode): NewcomerSummary {
@@ -154,6 +157,7 @@ export function summarizeNewcomer(results: BenchResults, setup: SetupName, mode:
     bytes: median(joins.map((join) => join.bytes)),
     historyBytes: runs[0]?.historyBytes ?? NaN,
     deliveries: median(joins.map((join) => join.deliveries)),
+    relayCpuMsPerJoin: median(runs.map((run) => run.relayCpuMs / run.joins.length)),
   };
 }
 
@@ -358,6 +362,7 @@ function newcomerTable(results: BenchResults): string {
         number(s.frames),
         times(ratio(s.bytes, s.historyBytes)),
         number(s.deliveries),
+        number(s.relayCpuMsPerJoin, 1),
         s.incomplete > 0 ? `${s.incomplete} of ${s.joins} incomplete` : `${s.joins} joins`,
       ]);
     }
@@ -370,6 +375,7 @@ function newcomerTable(results: BenchResults): string {
       'frames to newcomer',
       'bytes to newcomer / history',
       'deliveries in the room',
+      'relay CPU ms per join',
       'joins',
     ],
     rows,

@@ -81,8 +81,9 @@ async function newcomerRound(generator: Generator, setup: Setup): Promise<Newcom
     for (const mode of ['targeted', 'rebroadcast'] satisfies SyncMode[]) {
       const plan = newcomerPlan(setup.transport, running.ports[0]!, mode);
       await generator.prepare(plan, joinTimeoutMs);
+      const before = running.cpu().relays;
       const result = await generator.go<NewcomerResult>(plan.newcomers * 2 * plan.timeoutMs + 10_000);
-      runs.push({ setup: setup.name, mode, ...result });
+      runs.push({ setup: setup.name, mode, ...result, relayCpuMs: running.cpu().relays - before });
     }
     return runs;
   } finally {
