@@ -10,13 +10,18 @@ interface Expectation<Person> {
 
 /** How many error messages are kept to be shown; all of them are counted. */
 const shownErrors = 10;
+/** Long past any deadline: an early frame no expectation claimed by then never will be. */
+const earlyKeptMs = 60_000;
 
 export class Ledger<Person> {
   delivered = 0;
   errors = 0;
   readonly firstErrors: string[] = [];
   readonly #expected = new Map<string, Expectation<Person>>();
-  /** Frames that arrived before their expectation was written, which happens when a join's init and the others' fetch race. */
+  /**
+   * Frames that arrived before their expectation was written: the others'
+   * fetch for a newcomer may come before the newcomer's own init.
+   */
   readonly #early = new Map<string, { from: Set<Person>; at: number }>();
 
   expect(key: string, recipients: Iterable<Person>, withinMs: number): void {
@@ -51,7 +56,7 @@ export class Ledger<Person> {
   }
 
   /** Counts the expectations past their deadline as errors; returns how many are still open. */
-  sweep(now = Date.now(), earlyKeptMs = 60_000): number {
+  sweep(now = Date.now()): number {
     for (const [key, expectation] of this.#expected) {
       if (expectation.deadline > now) continue;
       this.#expected.delete(key);
