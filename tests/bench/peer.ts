@@ -13,7 +13,6 @@ export interface PeerEvents {
 }
 
 export interface Peer {
-  id: string;
   socket: RawSocket;
   /** Sends protocol frames (JSON text) in one write. */
   send(...protocolTexts: string[]): void;
@@ -42,7 +41,7 @@ export function joinRoom(
       const frame = JSON.parse(text) as unknown[];
       if (frame[0] !== 'init') return events.onFrame?.(frame);
       clearTimeout(timer);
-      resolve({ id: String(frame[1]), socket, send: (...texts) => socket.sendAll(texts.map(transport.wrap)) });
+      resolve({ socket, send: (...texts) => socket.sendAll(texts.map(transport.wrap)) });
     };
     const socket = new RawSocket({ port, path: transport.path(room), onText, timeoutMs });
     socket.upgraded.catch(fail);

@@ -96,13 +96,10 @@ export interface RawSocketOptions {
   path: string;
   host?: string;
   onText: FrameHandler;
-  onClose?: () => void;
   timeoutMs?: number;
 }
 
 export class RawSocket {
-  /** Bytes of frames received since the upgrade, headers included. */
-  bytesReceived = 0;
   closed = false;
   /** Resolves once upgraded; rejects on refusal, error or timeout. */
   readonly upgraded: Promise<void>;
@@ -116,10 +113,7 @@ export class RawSocket {
       else if (opcode === Opcode.ping) this.#write(clientFrame(data.subarray(start, end), Opcode.pong));
       else if (opcode === Opcode.close) socket.destroy();
     });
-    socket.on('close', () => {
-      this.closed = true;
-      options.onClose?.();
-    });
+    socket.on('close', () => (this.closed = true));
     this.upgraded = new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`upgrade of ${path} timed out`)), timeoutMs);
       const fail = (error: Error): void => {
@@ -136,10 +130,7 @@ export class RawSocket {
         if (!status.startsWith('HTTP/1.1 101')) return fail(new Error(`upgrade of ${path} refused: ${status}`));
         clearTimeout(timer);
         socket.off('data', onHead);
-        const onData = (data: Buffer): void => {
-          this.bytesReceived += data.length;
-          reader.push(data);
-        };
+        const onData = (data: Buffer): void => reader.push(data);
         socket.on('data', onData);
         resolve();
         if (end + 4 < head.length) onData(head.subarray(end + 4));
