@@ -114,9 +114,18 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
+const utf8Encoder = new TextEncoder();
+/** Where fitsPayload encodes long strings; grown to the largest maxPayload asked about. */
+let encodeScratch = new Uint8Array(0);
+
 function fitsPayload(text: string, maxPayload: number): boolean {
-  // A UTF-16 unit is at most 3 bytes of UTF-8, so short strings need no count.
-  return text.length * 3 <= maxPayload || utf8Length(text) <= maxPayload;
+  // A UTF-16 unit is 1 to 3 bytes of UTF-8, so most strings are decided by their length alone.
+  if (text.length > maxPayload) return false;
+  if (text.length * 3 <= maxPayload) return true;
+  // A history batch near the limit: the native encoder, several times faster than
+  // counting in JavaScript, fills maxPayload bytes and stops where the text would overflow.
+  if (encodeScratch.length < maxPayload) encodeScratch = new Uint8Array(maxPayload);
+  return utf8Encoder.encodeInto(text, encodeScratch.subarray(0, maxPayload)).read === text.length;
 }
 
 function fail(code: ErrorCode, message: string): ProtocolError {

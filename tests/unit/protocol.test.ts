@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeClientFrame,
@@ -76,6 +77,21 @@ describe('decodeClientFrame', () => {
     expect(decodeClientFrame(JSON.stringify(['fetch', '😀'.repeat(max / 4 + 1)]), max)).toMatchObject({
       code: 'too_large',
     });
+  });
+
+  it('agrees with the platform encoder on the size of any payload near the limit, lone surrogates included', () => {
+    const unitsNearTheLimit = fc.array(fc.integer({ min: 0, max: 0xffff }), {
+      minLength: Math.floor(max / 3),
+      maxLength: max + 2,
+    });
+    fc.assert(
+      fc.property(unitsNearTheLimit, (units) => {
+        const payload = String.fromCharCode(...units);
+        const fits = Buffer.byteLength(payload, 'utf8') <= max;
+        expect(decodeClientFrame(JSON.stringify(['send', payload]), max).type).toBe(fits ? 'send' : 'error');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
