@@ -242,7 +242,6 @@ export function evaluateTargets(results: BenchResults): Target[] {
     const perConnection = idle.length > 0 ? Math.max(...idle.map((r) => r.bytesPerConnection)) / 1000 : NaN;
     const most = Math.max(0, ...idle.map((r) => r.connections));
     const refused = results.idle.find((r) => 'error' in r && r.setup === 'onetimechat');
-    const firstClause = (text: string): string => text.split(':')[0]!;
     const why =
       refused && 'error' in refused
         ? ` (${refused.requested.toLocaleString('en-US')} failed: ${firstClause(refused.error)})`
@@ -382,11 +381,16 @@ function newcomerTable(results: BenchResults): string {
   );
 }
 
+/** The gist of an error, for a table cell; the whole text is in the JSON. */
+function firstClause(text: string): string {
+  return text.split(':')[0]!;
+}
+
 function idleTable(results: BenchResults): string {
   const label = (name: SetupName): string => results.setups.find((s) => s.name === name)?.label ?? name;
   const rows = results.idle.map((r) =>
     'error' in r
-      ? [label(r.setup), number(r.requested), '–', `failed: ${r.error}`]
+      ? [label(r.setup), number(r.requested), '–', `failed: ${firstClause(r.error)}`]
       : [
           label(r.setup),
           number(r.connections),
