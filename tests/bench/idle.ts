@@ -16,11 +16,11 @@
 //     const { module } = await runnerImport('./tests/bench/idle.ts', { configFile: false, logLevel: 'error' });
 //     await module.main(process.argv.slice(1))" onetimechat 50000
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { io } from 'socket.io-client';
+import { encodeFrame, FrameReader, Opcode, upgradeAnswer, upgradeRequest } from '../support/raw-websocket.ts';
 import { startRelay } from '../support/relay.ts';
 
 export interface IdleOptions {
@@ -145,51 +145,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-// Raw WebSocket: only what holding a connection needs.
-
-const Opcode = { text: 0x1, close: 0x8, ping: 0x9, pong: 0xa } as const;
 const normalClosure = Buffer.from([0x03, 0xe8]); // 1000
-const noBytes: Buffer = Buffer.alloc(0);
-
-/**
- * A masked control frame from the client. The mask is all zeros, which RFC
- * 6455 allows, so the payload needs no masking work.
- */
-function controlFrame(opcode: number, payload: Buffer): Buffer {
-  const frame = Buffer.alloc(6 + payload.length);
-  frame[0] = 0x80 | opcode;
-  frame[1] = 0x80 | payload.length; // control payloads are at most 125 bytes
-  payload.copy(frame, 6);
-  return frame;
-}
-
-/** Hands every whole frame at the start of `bytes` to `onFrame`; returns the bytes of an incomplete one. */
-function readFrames(bytes: Buffer, onFrame: (opcode: number, payload: Buffer) => void): Buffer {
-  let offset = 0;
-  while (bytes.length - offset >= 2) {
-    const opcode = bytes.readUInt8(offset) & 0x0f;
-    const shortLength = bytes.readUInt8(offset + 1) & 0x7f;
-    const header = shortLength === 126 ? 4 : shortLength === 127 ? 10 : 2;
-    if (bytes.length - offset < header) break;
-    const length =
-      header === 4
-        ? bytes.readUInt16BE(offset + 2)
-        : header === 10
-          ? Number(bytes.readBigUInt64BE(offset + 2))
-          : shortLength;
-    if (bytes.length - offset < header + length) break;
-    onFrame(opcode, bytes.subarray(offset + header, offset + header + length));
-    offset += header + length;
-  }
-  return bytes.subarray(offset);
-}
-
-function upgradeRequest(port: number, room: string): string {
-  return (
-    `GET /ws/${room} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`
-  );
-}
 
 /** Resolves once the relay answered 101 and sent init; from then on the socket only answers pings. */
 function holdWebSocket(port: number, room: string, from: Source): Promise<Held> {
@@ -199,37 +155,23 @@ function holdWebSocket(port: number, room: string, from: Source): Promise<Held> 
     open: true,
     close: async () => {
       // The relay answers and closes first, so the TIME_WAIT is on its side, not on our port.
-      if (held.open) socket.write(controlFrame(Opcode.close, normalClosure));
+      if (held.open) socket.write(encodeFrame({ opcode: Opcode.close, payload: normalClosure }));
       await withTimeout(closed, closeTimeoutMs, 'closing').catch(() => socket.destroy());
     },
   };
   void closed.then(() => (held.open = false));
   const joined = new Promise<Held>((resolve, reject) => {
-    let upgraded = false;
-    let pending = noBytes;
-    const onFrame = (opcode: number, payload: Buffer): void => {
-      if (opcode === Opcode.ping) socket.write(controlFrame(Opcode.pong, payload));
-      else if (opcode === Opcode.text && payload.toString('latin1', 0, 7) === '["init"') resolve(held);
-    };
-    socket.on('connect', () => socket.write(upgradeRequest(port, room)));
-    socket.on('data', (chunk: Buffer) => {
-      let bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-      if (!upgraded) {
-        const headersEnd = bytes.indexOf('\r\n\r\n');
-        if (headersEnd < 0) {
-          pending = bytes;
-          return;
-        }
-        const status = bytes.toString('latin1', 0, bytes.indexOf('\r\n'));
-        if (!status.startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${status}`));
-        upgraded = true;
-        bytes = bytes.subarray(headersEnd + 4);
-      }
-      const rest = readFrames(bytes, onFrame);
-      // A copy, so an idle socket does not keep a whole read buffer alive.
-      pending = rest.length > 0 ? Buffer.from(rest) : noBytes;
+    const reader = new FrameReader((data, start, end, opcode) => {
+      if (opcode === Opcode.ping)
+        socket.write(encodeFrame({ opcode: Opcode.pong, payload: data.subarray(start, end) }));
+      else if (opcode === Opcode.text && data.toString('latin1', start, start + 7) === '["init"') resolve(held);
     });
+    socket.on('connect', () => socket.write(upgradeRequest(port, `/ws/${room}`)));
     socket.on('error', reject);
+    upgradeAnswer(socket, handshakeTimeoutMs).then((firstFrames) => {
+      socket.on('data', (chunk: Buffer) => reader.push(chunk));
+      reader.push(firstFrames);
+    }, reject);
     void closed.then(() => reject(new Error('connection closed before init')));
   });
   return withTimeout(joined, handshakeTimeoutMs, 'joining').catch(async (error: unknown) => {

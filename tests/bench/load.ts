@@ -5,7 +5,7 @@
 // the sender writes into each payload.
 import { performance } from 'node:perf_hooks';
 import { arrivalAnnouncements, joinAll, joinRoom, until, type Peer } from './peer.ts';
-import type { FrameHandler } from './raw-socket.ts';
+import type { FrameHandler } from '../support/raw-websocket.ts';
 import { summarizeLatency, type LatencySummary } from './stats.ts';
 import type { TransportName } from './transport.ts';
 

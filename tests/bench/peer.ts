@@ -2,7 +2,8 @@
 // either transport. Deliveries (`add`) are handed over undecoded; the rare
 // other frames (init, fetch, rm, error) are decoded.
 import { performance } from 'node:perf_hooks';
-import { RawSocket, type FrameHandler } from './raw-socket.ts';
+import type { FrameHandler } from '../support/raw-websocket.ts';
+import { RawSocket } from './raw-socket.ts';
 import { startsWith, transports, type TransportName } from './transport.ts';
 
 export interface PeerEvents {
@@ -34,8 +35,8 @@ export function joinRoom(
       socket.close();
       reject(error instanceof Error ? error : new Error(String(error)));
     };
-    const onText: FrameHandler = (data, start, end, opcode) => {
-      if (startsWith(data, start, end, transport.addPrefix)) return events.onAdd?.(data, start, end, opcode);
+    const onText: FrameHandler = (data, start, end, opcode, fin) => {
+      if (startsWith(data, start, end, transport.addPrefix)) return events.onAdd?.(data, start, end, opcode, fin);
       const text = transport.unwrap(data.toString('utf8', start, end), (reply) => socket.send(reply));
       if (text === undefined) return;
       const frame = JSON.parse(text) as unknown[];

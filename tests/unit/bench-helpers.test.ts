@@ -1,25 +1,13 @@
 // The benchmark's pure parts: frame parsing, batching and the statistics it reports.
 import { describe, expect, it } from 'vitest';
 import { batch } from '../bench/newcomer.ts';
-import { clientFrame, FrameReader, Opcode } from '../bench/raw-socket.ts';
+import { encodeFrame, FrameReader, Opcode } from '../support/raw-websocket.ts';
 import { median, quantile, ratio, serverFrameBytes } from '../bench/stats.ts';
 import { startsWith, transports } from '../bench/transport.ts';
 
 /** An unmasked server text frame, as a relay sends it. */
 function serverFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const length = payload.length;
-  const header = Buffer.alloc(length < 126 ? 2 : length < 65_536 ? 4 : 10);
-  header[0] = 0x80 | Opcode.text;
-  if (length < 126) header[1] = length;
-  else if (length < 65_536) {
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(length), 2);
-  }
-  return Buffer.concat([header, payload]);
+  return encodeFrame({ opcode: Opcode.text, payload: Buffer.from(text), masked: false });
 }
 
 function read(chunks: Buffer[]): string[] {
@@ -53,11 +41,11 @@ describe('FrameReader', () => {
   });
 });
 
-describe('clientFrame', () => {
+describe('encodeFrame', () => {
   it('masks the payload with the key it carries', () => {
     for (const length of [5, 200, 70_000]) {
       const payload = Buffer.alloc(length, 'q');
-      const frame = clientFrame(payload);
+      const frame = encodeFrame({ opcode: Opcode.text, payload });
       const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
       expect(frame[0]).toBe(0x81);
       expect(frame[1]! & 0x80).toBe(0x80);
