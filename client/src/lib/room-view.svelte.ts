@@ -1,12 +1,23 @@
 // Mirrors a RoomSession into Svelte state. Changes are coalesced to one update
-// per frame, and the history is handed over as an immutable array, so a keyed
-// list re-renders only the entries that changed.
+// per frame (fewer while history pours in), and the history is handed over as
+// an immutable array, so a keyed list re-renders only the entries that changed.
 import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './history.ts';
 import { unknownName } from './names.ts';
 import { RoomSession, type RoomOptions } from './room.ts';
+
+/** An update that brings at least this many entries at once is history pouring in, not conversation. */
+const historyBatchEntries = 32;
+/**
+ * While history pours in, the list is drawn when it pauses this long, or at
+ * the latest `historyRedrawMs` after the last drawing: each batch merges
+ * messages among the newest, so most of what a drawing builds the next batch
+ * throws away, and time spent drawing is time not spent receiving.
+ */
+const historyPauseMs = 40;
+const historyRedrawMs = 250;
 
 export class RoomView {
   entries = $state.raw<readonly Entry[]>([]);
@@ -18,6 +29,9 @@ export class RoomView {
   readonly names = new SvelteMap<PeerId, string>();
   #session: RoomSession | undefined;
   #scheduled = false;
+  /** While history pours in: the latest time (performance.now()) for the next drawing. */
+  #drawBy: number | undefined;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor() {}
 
@@ -37,12 +51,19 @@ export class RoomView {
     return this.names.get(peer) ?? unknownName;
   }
 
-  /** At most one update per frame; a hidden page, which gets no frames, updates from a task instead. */
+  /** At most one update per frame, and fewer while history pours in. */
   schedule(): void {
+    clearTimeout(this.#holdTimer);
+    const hold = this.#drawBy === undefined ? 0 : Math.min(historyPauseMs, this.#drawBy - performance.now());
+    if (hold > 0) this.#holdTimer = setTimeout(() => this.#updateAtNextFrame(), hold);
+    else this.#updateAtNextFrame();
+  }
+
+  /** A hidden page, which gets no frames, updates from a task instead. */
+  #updateAtNextFrame(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
     const run = (): void => {
-      if (!this.#scheduled) return;
       this.#scheduled = false;
       this.#sync();
     };
@@ -54,7 +75,10 @@ export class RoomView {
     const session = this.#session;
     if (!session) return;
     for (const [peer, name] of session.names) if (this.names.get(peer) !== name) this.names.set(peer, name);
-    this.entries = session.history.entries();
+    const entries = session.history.entries();
+    const arrived = entries.length - this.entries.length;
+    this.#drawBy = arrived >= historyBatchEntries ? performance.now() + historyRedrawMs : undefined;
+    this.entries = entries;
     this.peers = [...session.peers];
     this.typing = [...session.typing.keys()];
     this.connection = session.state;
