@@ -132,14 +132,17 @@ describe.each([
     await Promise.all([a.close(), b.close()]);
   });
 
-  it.runIf(validates)('refuses malformed frames with the protocol decoder, forwarding nothing', async () => {
-    const [a, b] = await pair();
-    a.send(['add', b.id, 'spoofed', 0]);
-    expect((await a.next()).slice(0, 2)).toEqual(['error', 'unknown_command']);
-    a.send(['send', 'x'.repeat(1025)]);
-    expect((await a.next()).slice(0, 2)).toEqual(['error', 'too_large']);
-    a.send(['send', 'only this one']);
-    expect((await b.next())[2]).toBe('only this one');
-    await Promise.all([a.close(), b.close()]);
-  });
+  // The ceiling validates nothing by design, so only the others are held to this.
+  if (validates) {
+    it('refuses malformed frames with the protocol decoder, forwarding nothing', async () => {
+      const [a, b] = await pair();
+      a.send(['add', b.id, 'spoofed', 0]);
+      expect((await a.next()).slice(0, 2)).toEqual(['error', 'unknown_command']);
+      a.send(['send', 'x'.repeat(1025)]);
+      expect((await a.next()).slice(0, 2)).toEqual(['error', 'too_large']);
+      a.send(['send', 'only this one']);
+      expect((await b.next())[2]).toBe('only this one');
+      await Promise.all([a.close(), b.close()]);
+    });
+  }
 });
