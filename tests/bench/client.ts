@@ -17,6 +17,8 @@ import { RoomSession } from '../../client/src/lib/room.ts';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { startRelay } from '../support/relay.ts';
+import { sleep } from '../support/wait.ts';
+import { median, quantile } from './stats.ts';
 
 const peerCount = 20;
 const totalMessages = 10_000;
@@ -34,18 +36,8 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 function countMessages(peer: RoomSession): number {
@@ -228,7 +220,7 @@ export async function main(): Promise<void> {
     const sentAt: number[] = [];
     for (let i = 0; i < liveSamples; i++) {
       sentAt.push(await peers.send(i));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     await page.waitForFunction(
       (count) => (window as unknown as { arrivals: unknown[] }).arrivals.length >= count,
@@ -278,7 +270,10 @@ export async function main(): Promise<void> {
       ['drawing 150 earlier messages (scrolling back)', `${earlierMs.toFixed(1)} ms`],
       [
         'new message from a peer, send to on screen',
-        `median ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms`,
+        `median ${median(latencies).toFixed(1)} ms, p95 ${quantile(
+          [...latencies].sort((a, b) => a - b),
+          0.95,
+        ).toFixed(1)} ms`,
       ],
       ['list elements added or removed per new message', `${nodesPerMessage}`],
       [

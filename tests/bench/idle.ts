@@ -21,7 +21,9 @@ import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { io } from 'socket.io-client';
 import { encodeFrame, FrameReader, Opcode, upgradeAnswer, upgradeRequest } from '../support/raw-websocket.ts';
+import { rssKiB } from '../support/proc.ts';
 import { startRelay } from '../support/relay.ts';
+import { sleep, withTimeout } from '../support/wait.ts';
 
 export interface IdleOptions {
   port: number;
@@ -136,15 +138,6 @@ async function closeAll(held: Held[]): Promise<void> {
   await Promise.all(held.map((connection) => connection.close()));
 }
 
-/** Rejects after `ms` unless `promise` settles first. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 const normalClosure = Buffer.from([0x03, 0xe8]); // 1000
 
 /** Resolves once the relay answered 101 and sent init; from then on the socket only answers pings. */
@@ -210,18 +203,12 @@ function holdSocketIo(port: number, room: string, from: Source): Promise<Held> {
 
 // The relay process.
 
-function procStatusKiB(pid: number, field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
 /** Resident memory once it stops moving: within 0.5% over a second, or after 20 seconds. */
 async function settledRssKiB(pid: number): Promise<number> {
-  let previous = procStatusKiB(pid, 'VmRSS');
+  let previous = rssKiB(pid);
   for (let second = 0; second < 20; second++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const current = procStatusKiB(pid, 'VmRSS');
+    await sleep(1000);
+    const current = rssKiB(pid);
     if (Math.abs(current - previous) <= previous * 0.005) return current;
     previous = current;
   }

@@ -118,12 +118,6 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
-/** Resident memory of a process, in KiB. */
-export function rssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
-}
-
 /** The pid of the redis-server listening on `port` (it names its address in its title). */
 export function redisPid(port: number): number {
   for (const entry of readdirSync('/proc')) {

@@ -5,7 +5,6 @@
 // exactly what they should, no member or connection of the fuzz may be left,
 // and the relay's memory must be back near where it started.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,9 @@ import {
 } from '../support/hostile-input.ts';
 import { INSPECT_ENV, Inspector } from '../support/inspector.ts';
 import { Opcode, RawWebSocket, encodeFrame, upgradeRequest } from '../support/raw-websocket.ts';
+import { rssKiB } from '../support/proc.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { sleep, withTimeout } from '../support/wait.ts';
 
 // The relay's default maxPayload, so the fuzz meets the limits production has.
 const maxPayload = 65_536;
@@ -41,22 +42,6 @@ const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 // Sent in the same write right after each protocol violation; the relay must never read it.
 const afterViolation = 'sent after a protocol violation';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The relay process's resident memory in KiB. */
-function rssKiB(relay: RunningRelay): number {
-  const status = readFileSync(`/proc/${relay.process.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-}
-
 interface Memory {
   rssKiB: number;
   heapUsedKiB: number;
@@ -65,7 +50,7 @@ interface Memory {
 /** The relay's memory once garbage is collected: what it holds, not what V8 has yet to give back. */
 async function liveMemory(relay: RunningRelay, inspector: Inspector): Promise<Memory> {
   await inspector.collectGarbage();
-  return { rssKiB: rssKiB(relay), heapUsedKiB: Math.round((await inspector.heapUsed()) / 1024) };
+  return { rssKiB: rssKiB(relay.process.pid!), heapUsedKiB: Math.round((await inspector.heapUsed()) / 1024) };
 }
 
 /**
@@ -575,7 +560,7 @@ describe('hostile input', () => {
     const chatting = chat(pairs, tag, () => !fuzzing);
     const startedAt = Date.now();
     let peakRssKiB = 0;
-    const sampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, rssKiB(relay))), 250);
+    const sampler = setInterval(() => (peakRssKiB = Math.max(peakRssKiB, rssKiB(relay.process.pid!))), 250);
     try {
       const [abuse] = await allOrStop<TcpAbuse | void>(stop, [
         abuseTcp(relay.port, seed, messages, held),

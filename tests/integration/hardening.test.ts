@@ -1,19 +1,13 @@
 // Limits, resume and recovery against the real relay process.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.ts';
+import { rssKiB } from '../support/proc.ts';
 import { freePort } from '../support/redis.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
 
 const graceMs = 1500;
 let roomCounter = 0;
 const freshRoom = (): string => `hardening-${++roomCounter}`;
-
-/** The relay process's resident memory in KiB. */
-function rssKiB(relay: RunningRelay): number {
-  const status = readFileSync(`/proc/${relay.process.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-}
 
 describe('resume', () => {
   let relay: RunningRelay;
@@ -199,7 +193,7 @@ describe('backpressure', () => {
       await reader.client.next('fetch');
       await reader.client.next('fetch');
       await stalled.client.next('fetch');
-      const baseline = rssKiB(relay);
+      const baseline = rssKiB(relay.process.pid!);
       stalled.client.socket.pause();
       const payload = 'p'.repeat(32 * 1024);
       // 64 MiB in all: past what the kernel buffers for the stalled socket, and far past the bound.
@@ -216,7 +210,7 @@ describe('backpressure', () => {
           if (command === 'add' && id === sender.id) received++;
           if (command === 'rm' && id === stalled.id) stalledDropped = true;
         }
-        peak = Math.max(peak, rssKiB(relay));
+        peak = Math.max(peak, rssKiB(relay.process.pid!));
       }
       if (!stalledDropped) expect(await reader.client.next('rm', 10_000)).toEqual(['rm', stalled.id]);
       // Holding the flood for the stalled reader would take some 50 MiB; its bounded

@@ -4,11 +4,13 @@
 // back as newcomers, and leave; every frame the relay owes them is checked.
 // Once a minute it prints the relay's memory and connections; at the end it
 // judges whether memory kept growing once the load was steady.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { decodeRelayFrame } from '../../protocol/index.ts';
 import { TestClient } from '../support/client.ts';
+import { rssKiB } from '../support/proc.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { sleep } from '../support/wait.ts';
 import { defaultGrowthRule, judgeGrowth, type GrowthVerdict, type MemorySample } from './growth.ts';
 import { Ledger } from './ledger.ts';
 
@@ -79,7 +81,6 @@ class Room {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number): number => min + Math.random() * (max - min);
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
 
@@ -293,7 +294,7 @@ class Soak {
     const now = Date.now();
     this.ledger.sweep(now);
     if (!isRunning(this.relay)) return; // checkRelayAfterwards tells how it ended
-    const sample = { atMs: now - startedAt, rssKiB: rssKiB(this.relay) };
+    const sample = { atMs: now - startedAt, rssKiB: rssKiB(this.relay.process.pid!) };
     const previous = this.samples.at(-1)?.atMs ?? 0;
     this.samples.push(sample);
     if (Math.floor(sample.atMs / reportEveryMs) > Math.floor(previous / reportEveryMs)) this.report(sample);
@@ -312,12 +313,6 @@ class Soak {
 
 function isRunning(relay: RunningRelay): boolean {
   return relay.process.exitCode === null && relay.process.signalCode === null;
-}
-
-/** The relay process's resident memory in KiB. */
-function rssKiB(relay: RunningRelay): number {
-  const status = readFileSync(`/proc/${relay.process.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
 }
 
 /** Open sockets of the relay process, as the kernel sees them: its listening socket and every connection. */

@@ -6,6 +6,7 @@
 // delivery costs a few byte comparisons rather than a decode and a JSON.parse.
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { sleep } from './wait.ts';
 
 export const Opcode = {
   continuation: 0x0,
@@ -269,6 +270,6 @@ async function writeSlowly(socket: Socket, text: string, byteDelayMs: number): P
   for (const byte of Buffer.from(text)) {
     if (socket.destroyed) return;
     socket.write(Buffer.of(byte));
-    await new Promise((resolve) => setTimeout(resolve, byteDelayMs));
+    await sleep(byteDelayMs);
   }
 }
