@@ -42,8 +42,13 @@ const terminalHelp: [string, string][] = [
 /** A room link with a QR code of it, for a phone to join. */
 async function linkNotice(target: RoomTarget): Promise<string> {
   const link = linkOf(target);
-  const qr = await QRCode.toString(link, { type: 'utf8', errorCorrectionLevel: 'L' });
-  return `Room link (anyone with it can join): ${link}\n${qr.trimEnd()}`;
+  // Light modules drawn as blocks: right for the usual light-on-dark terminal.
+  const qr = await QRCode.toString(link, {
+    type: 'utf8',
+    errorCorrectionLevel: 'L',
+    color: { dark: '#ffffff', light: '#000000' },
+  });
+  return `Room link (anyone with it can join): ${link}\n${qr.replace(/\n$/, '')}`;
 }
 
 export class InteractiveClient {
