@@ -95,6 +95,15 @@ export class TmuxClient {
     this.#tmux(['send-keys', '-t', 'cli', ...keys]);
   }
 
+  resize(columns: number, rows: number): void {
+    this.#tmux(['resize-window', '-t', 'cli', '-x', String(columns), '-y', String(rows)]);
+  }
+
+  /** The pane's title, which a program sets with OSC 0 or 2. */
+  title(): string {
+    return this.#tmux(['display-message', '-p', '-t', 'cli', '#{pane_title}']);
+  }
+
   /** Whether the program in the pane has exited. */
   exited(): boolean {
     return this.#tmux(['display-message', '-p', '-t', 'cli', '#{pane_dead}']).trim() === '1';
