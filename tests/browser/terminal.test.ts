@@ -96,35 +96,39 @@ describe('the terminal client with the web page', () => {
     await tui.waitFor('Here now (2): Penguin (you), Page Person');
   });
 
-  it('quitting makes the terminal’s messages vanish on the page within 3 seconds', async () => {
-    const { tui, link } = await terminalRoom('Leaver');
+  /** Leaving one way or the other: the page sees the terminal's messages vanish within 3 s, and the terminal is left clean. */
+  async function leavesAtOnce(name: string, leave: (tui: TmuxClient) => void): Promise<void> {
+    const { tui, link } = await terminalRoom(name);
     const page = await session.browser.person();
     await openRoom(page, link);
     tui.type('here for a short while');
     await waitForMessage(page, 'here for a short while');
-    tui.type('/quit');
-    const quitAt = Date.now();
+    leave(tui);
+    const leftAt = Date.now();
     await page.waitForFunction(() => document.querySelectorAll('.messages .msg').length === 0, null, {
       timeout: 3000,
     });
-    expect(Date.now() - quitAt).toBeLessThan(3000);
-    expect((await notices(page)).some((line) => line.includes('Leaver left, and their messages vanished'))).toBe(true);
+    expect(Date.now() - leftAt).toBeLessThan(3000);
+    expect((await notices(page)).some((line) => line.includes(`${name} left, and their messages vanished`))).toBe(true);
     await expect.poll(() => tui.exited(), { timeout: 3000 }).toBe(true);
     // The alternate screen is gone: nothing of the conversation stays in the terminal.
     expect(tui.screen()).not.toContain('here for a short while');
-  });
+  }
 
-  it('Ctrl-C leaves the room cleanly too', async () => {
-    const { tui, link } = await terminalRoom('Interrupted');
+  it('/quit makes the terminal’s messages vanish on the page within 3 seconds', () =>
+    leavesAtOnce('Leaver', (tui) => tui.type('/quit')));
+
+  it('Ctrl-C leaves the room cleanly too', () => leavesAtOnce('Interrupted', (tui) => tui.keys('C-c')));
+
+  it('asks for the link without echoing it when none is given', async () => {
     const page = await session.browser.person();
-    await openRoom(page, link);
-    tui.type('about to be interrupted');
-    await waitForMessage(page, 'about to be interrupted');
-    tui.keys('C-c');
-    await page.waitForFunction(() => document.querySelectorAll('.messages .msg').length === 0, null, {
-      timeout: 3000,
-    });
-    await expect.poll(() => tui.exited(), { timeout: 3000 }).toBe(true);
+    const link = await createRoom(page, session.relay.httpUrl);
+    const tui = terminal(['--name', 'Secretive']);
+    await tui.waitFor('Room link or name:');
+    tui.type(link);
+    await tui.waitFor('Connected');
+    expect(tui.screen()).not.toContain(link.split('#')[1]);
+    await page.getByText('Secretive joined').waitFor();
   });
 
   it('a hostile message full of escape sequences leaves the terminal screen intact', async () => {
