@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { startCli, waitFor, type CliRun } from '../support/terminal.ts';
 
 let relay: RunningRelay;
@@ -80,6 +81,38 @@ describe('script mode', () => {
     expect(await b.exited).toBe(0);
     expect(Date.now() - delivered).toBeGreaterThanOrEqual(1000);
     a.process.kill('SIGTERM');
+  });
+});
+
+describe('a network drop', () => {
+  it('survives it: nothing sent is lost or doubled, and its messages stay in the room', async () => {
+    const proxy = await startTcpProxy(relay.port);
+    try {
+      const { run: traveller, link } = await host(`http://127.0.0.1:${proxy.port}`, ['--name', 'Traveller']);
+      const direct = link.replace(`:${proxy.port}/`, `:${relay.port}/`);
+      const friend = cli([direct, '--pipe', '--json', '--stay', 'forever']);
+      traveller.write('entering the tunnel\n');
+      await waitFor(friend.stdout, (out) => out.includes('entering the tunnel'));
+
+      proxy.dropAll();
+      traveller.write('written in the tunnel\n');
+      await waitFor(friend.stdout, (out) => out.includes('written in the tunnel'), 15_000);
+
+      // The traveller never left: a newcomer still gets both of its messages, and the friend saw each once.
+      const newcomer = cli([direct, '--pipe', '--json']);
+      newcomer.end();
+      expect(await newcomer.exited).toBe(0);
+      expect(jsonLines(newcomer.stdout()).map((line) => line.text)).toEqual([
+        'entering the tunnel',
+        'written in the tunnel',
+      ]);
+      expect(jsonLines(friend.stdout()).map((line) => line.text)).toEqual([
+        'entering the tunnel',
+        'written in the tunnel',
+      ]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
