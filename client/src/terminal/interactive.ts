@@ -6,6 +6,7 @@ import { emitKeypressEvents } from 'node:readline';
 import QRCode from 'qrcode';
 import { connectionLabel, typingText, whoText } from '../lib/describe.ts';
 import type { RoomSession } from '../lib/room.ts';
+import { parseInput } from '../lib/commands.ts';
 import { submitInput, type InputHost } from '../lib/input.ts';
 import type { Navigation } from '../lib/navigation.ts';
 import { newRoomSecret } from '../lib/crypto.ts';
@@ -33,6 +34,7 @@ export interface Terminal {
 const enterScreen = '\u001b[?1049h\u001b[H\u001b[2J';
 const leaveScreen = '\u001b[?25h\u001b[?1049l';
 const prompt = '> ';
+const notInRoom = 'You are not in a room: /create one, /join <link or name>, or /quit.';
 const terminalHelp: [string, string][] = [
   ['/link', 'show this room’s link and a QR code of it'],
   ['/quit', 'leave the room and exit (also Ctrl-C)'],
@@ -126,27 +128,18 @@ export class InteractiveClient {
       const room = this.#room;
       return void linkNotice(room.target).then((text) => room.session.note({ type: 'info', text }));
     }
-    if (!this.#room) {
-      this.#outside = [];
-      if (/^\/(create|join)\b/i.test(raw.trim()) || command === '/help') return this.#outsideCommand(raw);
-      this.#outside = ['You are not in a room: /create one, /join <link or name>, or /quit.'];
-      return this.#schedule();
-    }
-    submitInput(raw, this.#host(this.#room));
+    if (this.#room) submitInput(raw, this.#host(this.#room));
+    else this.#submitOutside(raw);
   }
 
-  /** Outside a room only /create, /join and /help make sense; the core's parser still checks them. */
-  #outsideCommand(raw: string): void {
-    const trimmed = raw.trim();
-    if (trimmed.toLowerCase() === '/create') return void this.#navigation().create();
-    if (trimmed.toLowerCase() === '/help') {
-      this.#outside = ['/create — open a new private room', '/join <name or link> — go to a room', '/quit — exit'];
-      return this.#schedule();
+  /** Outside a room only /create and /join make sense; the core's parser still checks them. */
+  #submitOutside(raw: string): void {
+    const input = parseInput(raw);
+    if (input.type === 'command' && input.command.name === 'create') return this.#navigation().create();
+    if (input.type === 'command' && input.command.name === 'join') {
+      return void this.#navigation().join(input.command.target);
     }
-    const target = trimmed.replace(/^\/join\s*/i, '');
-    if (!target) this.#outside = ['/join needs a room name or a link'];
-    else void this.#navigation().join(target);
-    this.#schedule();
+    if (input.type !== 'empty') this.#say(input.type === 'error' ? input.message : notInRoom);
   }
 
   #host(room: OpenedRoom): InputHost {
@@ -168,7 +161,7 @@ export class InteractiveClient {
         if (resolved.ok) await this.#switchTo(resolved.target, false);
         else this.#say(resolved.error);
       },
-      leave: () => void this.#leave(['You left the room. /create a new one, /join <link or name>, or /quit.']),
+      leave: () => void this.#leave([`You left the room. ${notInRoom}`]),
     };
   }
 
@@ -190,7 +183,7 @@ export class InteractiveClient {
   async #switchTo(target: RoomTarget, showLink: boolean): Promise<void> {
     await this.#leave(['Opening the room…']);
     const opened = await openRoom(target, this.#preferred.name, this.callbacks);
-    if (!opened.ok) return void (this.#outside = [`Could not open the room: ${opened.outcome.message}.`]);
+    if (!opened.ok) return this.#say(`Could not open the room: ${opened.outcome.message}.`);
     this.#room = opened.room;
     this.#relayOrigin = target.origin;
     this.#scroll = 0;
