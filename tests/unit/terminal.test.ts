@@ -1,10 +1,15 @@
 // The terminal client's pure parts: what it prints of the room, how it reads
 // its command line, and its input line.
 import fc from 'fast-check';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../client/src/lib/chat/history.ts';
 import { authorTag } from '../../client/src/lib/names.ts';
+import { loadPreferences, savePreference } from '../../client/src/lib/preferences.ts';
 import { defaultRelay, parseCommandLine, parseDuration } from '../../client/src/terminal/args.ts';
+import { filePreferenceStorage, preferencesPath } from '../../client/src/terminal/file-preferences.ts';
 import { messageJson, messageLine } from '../../client/src/terminal/format.ts';
 import { LineEditor } from '../../client/src/terminal/line-editor.ts';
 import { safeJson, sanitizeLine, sanitizeLines } from '../../client/src/terminal/sanitize.ts';
@@ -258,5 +263,22 @@ describe('the input line', () => {
     editor.press(undefined, { name: 'backspace' });
     expect(editor.text).toBe('a');
     expect(editor.press('\u001b', { name: 'escape' })).toBe('ignored');
+  });
+});
+
+describe('the preferences file', () => {
+  it('keeps name and lifetime between runs, and falls back to defaults for nonsense', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'onetimechat-prefs-'));
+    const path = preferencesPath({ XDG_CONFIG_HOME: dir });
+    expect(path).toBe(join(dir, 'onetimechat', 'preferences.json'));
+    const storage = filePreferenceStorage(path);
+    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    await savePreference(storage, 'nickname', 'Blue Heron');
+    await savePreference(storage, 'ttl', 600_000);
+    expect(await loadPreferences(filePreferenceStorage(path))).toMatchObject({ nickname: 'Blue Heron', ttl: 600_000 });
+    await writeFile(path, '{"nickname": 42, "ttl": 5}');
+    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    await writeFile(path, 'not json');
+    expect(await loadPreferences(storage)).toMatchObject({ nickname: undefined });
   });
 });
