@@ -129,6 +129,8 @@ describe('the terminal client with the web page', () => {
     await tui.waitFor('Connected');
     expect(tui.screen()).not.toContain(link.split('#')[1]);
     await page.getByText('Secretive joined').waitFor();
+    tui.type('typed after the prompt');
+    await waitForMessage(page, 'typed after the prompt');
   });
 
   it('a hostile message full of escape sequences leaves the terminal screen intact', async () => {

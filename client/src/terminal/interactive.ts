@@ -88,10 +88,12 @@ export class InteractiveClient {
     output.write(enterScreen);
     emitKeypressEvents(input);
     input.setRawMode(true);
+    // The link prompt may have paused the input before the screen took it over.
+    input.resume();
     input.on('keypress', (text: string | undefined, key: Key | undefined) => this.#key(text, key ?? {}));
     output.on('resize', () => this.#schedule());
     for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void this.#quit());
-    if (showLink && this.#room) this.#room.session.note({ type: 'info', text: await linkNotice(this.#room.target) });
+    if (showLink && this.#room) await this.#showLink(this.#room);
     this.#schedule();
     await new Promise<void>((resolve) => (this.#finished = resolve));
     this.#running = false;
@@ -122,12 +124,9 @@ export class InteractiveClient {
 
   #submit(raw: string): void {
     const command = raw.trim().toLowerCase();
-    if (command === '/quit' || command === '/exit') return void this.#quit();
+    if (command === '/quit') return void this.#quit();
     this.#scroll = 0;
-    if (command === '/link' && this.#room) {
-      const room = this.#room;
-      return void linkNotice(room.target).then((text) => room.session.note({ type: 'info', text }));
-    }
+    if (command === '/link' && this.#room) return void this.#showLink(this.#room);
     if (this.#room) submitInput(raw, this.#host(this.#room));
     else this.#submitOutside(raw);
   }
@@ -165,6 +164,11 @@ export class InteractiveClient {
     };
   }
 
+  /** The person asked for the link: it goes into the room's local history, never to the others. */
+  async #showLink(room: OpenedRoom): Promise<void> {
+    room.session.note({ type: 'info', text: await linkNotice(room.target) });
+  }
+
   /** Says something in the room's history, or outside a room. */
   #say(text: string): void {
     if (this.#room) this.#room.session.note({ type: 'error', text });
@@ -187,7 +191,7 @@ export class InteractiveClient {
     this.#room = opened.room;
     this.#relayOrigin = target.origin;
     this.#scroll = 0;
-    if (showLink) opened.room.session.note({ type: 'info', text: await linkNotice(target) });
+    if (showLink) await this.#showLink(opened.room);
     this.#schedule();
   }
 

@@ -1,5 +1,6 @@
 // The terminal client's entry: read the command line, find the room, then
 // run the interactive screen or script mode on the client core.
+import { emitKeypressEvents } from 'node:readline';
 import { newRoomSecret } from '../lib/crypto.ts';
 import { randomFriendlyName } from '../lib/names.ts';
 import { loadPreferences, savePreference } from '../lib/preferences.ts';
@@ -8,7 +9,7 @@ import { helpText, parseCommandLine, type CliOptions } from './args.ts';
 import { ExitCode, type Outcome } from './exit-codes.ts';
 import { filePreferenceStorage, preferencesPath } from './file-preferences.ts';
 import { InteractiveClient } from './interactive.ts';
-import { LineEditor } from './line-editor.ts';
+import { LineEditor, type Key } from './line-editor.ts';
 import { MessagePrinter, runPipe } from './pipe.ts';
 import { leaveRoom, openRoom, type OpenedRoom } from './room.ts';
 import type { ColorDepth } from './screen.ts';
@@ -24,23 +25,19 @@ function promptHidden(question: string): Promise<string> {
   const { stdin, stderr } = process;
   stderr.write(question);
   const editor = new LineEditor();
+  emitKeypressEvents(stdin);
+  stdin.setRawMode(true);
   return new Promise((resolve) => {
-    stdin.setRawMode(true);
-    stdin.setEncoding('utf8');
-    const onData = (chunk: string): void => {
-      for (const char of chunk) {
-        if (char === '\u0003') fail({ code: ExitCode.usage, message: 'no room link given' });
-        const key =
-          char === '\r' || char === '\n' ? { name: 'return' } : char === '\u007f' ? { name: 'backspace' } : {};
-        if (editor.press(char, key) !== 'submit') continue;
-        stdin.setRawMode(false);
-        stdin.off('data', onData);
-        stdin.pause();
-        stderr.write('\n');
-        return resolve(editor.take());
-      }
+    const onKey = (text: string | undefined, key: Key | undefined): void => {
+      if (key?.ctrl && key.name === 'c') fail({ code: ExitCode.usage, message: 'no room link given' });
+      if (editor.press(text, key ?? {}) !== 'submit') return;
+      stdin.setRawMode(false);
+      stdin.off('keypress', onKey);
+      stdin.pause();
+      stderr.write('\n');
+      resolve(editor.take());
     };
-    stdin.on('data', onData);
+    stdin.on('keypress', onKey);
   });
 }
 
