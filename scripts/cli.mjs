@@ -25,10 +25,15 @@ const built = existsSync(entry) ? statSync(entry).mtimeMs : -1;
 if (built < Math.max(...sources.map(newestSource))) {
   // stdout belongs to the conversation (pipe mode); the build talks on stderr.
   console.error('onetimechat: building the terminal client');
-  execFileSync('npx', ['--no-install', 'tsc', '-p', join(root, 'tsconfig.cli.json')], {
-    cwd: root,
-    stdio: ['ignore', process.stderr, 'inherit'],
-  });
+  try {
+    execFileSync('npx', ['--no-install', 'tsc', '-p', join(root, 'tsconfig.cli.json')], {
+      cwd: root,
+      stdio: ['ignore', process.stderr, 'inherit'],
+    });
+  } catch {
+    console.error('onetimechat: the build failed; it needs the dev dependencies (npm install, then npm run build)');
+    process.exit(1);
+  }
 }
 
 await import(pathToFileURL(entry).href);

@@ -64,6 +64,11 @@ describe('the terminal client with the web page', () => {
     expect(rows.every((row) => row.length <= 40)).toBe(true);
     expect(rows.at(-1)?.trimEnd()).toMatch(/^> ?$/);
     expect(rows.at(-2)).toContain('Connected');
+
+    // The page leaves: its messages vanish from the terminal's screen, as they do on the page.
+    await page.close();
+    await tui.waitFor('left, and their messages');
+    expect(tui.screen()).not.toContain('hello from the page');
   });
 
   it('a page joining late gets the terminal’s history', async () => {
