@@ -237,3 +237,60 @@ describe('metrics', () => {
     expect(new Set(labelNames)).toEqual(new Set(['reason', 'command', 'code', 'le']));
   });
 });
+
+describe.each(['text', 'json'])('logs as %s', (format) => {
+  it('carry no payload, room id, peer id or address, under traffic and errors', async () => {
+    const redis = await startRedis();
+    const relay = await startRelay({
+      LOG_FORMAT: format,
+      REDIS_URL: redis.url,
+      RELAY_SECRET: 'log test secret',
+      RATE_LIMIT: '1',
+      RATE_BURST: '3',
+      MAX_PAYLOAD: '64',
+    });
+    try {
+      const room = freshRoom();
+      const a = await TestClient.join(relay.wsUrl(room));
+      const b = await TestClient.join(relay.wsUrl(room));
+      await a.client.next('fetch');
+      a.client.send(['send', 'payload secret words']);
+      b.client.send(['send', 'payload unicast', a.id]);
+      b.client.sendRaw('payload not json');
+      for (let i = 0; i < 20; i++) b.client.send(['send', `payload flood ${i}`]);
+      a.client.sendRaw(`["send","payload ${'x'.repeat(4096)}"]`);
+      expect((await a.client.closed).code).toBe(1009);
+      await expect(TestClient.connect(relay.wsUrl(room), { origin: 'http://elsewhere.example' })).rejects.toThrow();
+      await redis.stop();
+      b.client.send(['send', 'payload while redis is down']);
+      const errorLine = format === 'json' ? '"level":"error"' : 'onetimechat relay: redis';
+      await eventually(
+        async () => relay.output(),
+        (output) => output.includes(errorLine),
+        5000,
+      );
+      await b.client.terminate();
+
+      const [startLine, ...rest] = relay.output().trim().split('\n');
+      expect(rest.length).toBeGreaterThan(0);
+      if (format === 'json') {
+        for (const line of [startLine!, ...rest]) {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          expect(entry).toMatchObject({ level: expect.stringMatching(/^(info|error)$/), message: expect.any(String) });
+          expect(new Date(String(entry.time)).toISOString()).toBe(entry.time);
+        }
+      } else {
+        expect(startLine).toMatch(/^onetimechat relay \S+ listening on http:\/\/127\.0\.0\.1:\d+, sharing rooms/);
+        for (const line of rest) expect(line).toMatch(/^onetimechat relay: /);
+      }
+      for (const secret of [room, a.id, b.id, String(a.info.resume), 'payload', 'elsewhere']) {
+        expect(relay.output()).not.toContain(secret);
+      }
+      // The start line names the relay's own address; nothing after it names any address.
+      expect(rest.join('\n')).not.toMatch(/127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|::1/);
+    } finally {
+      await relay.stop('SIGKILL');
+      await redis.stop();
+    }
+  }, 30_000);
+});
