@@ -30,21 +30,20 @@ import type { RelayConfig } from './config.ts';
 import { RelayCounters, type UpgradeRefusal } from './counters.ts';
 import { serveHttp } from './http.ts';
 import type { RelayState } from './metrics.ts';
-import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { RoomNames, type RoomName } from './room-names.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
 
 type Uws = typeof import('uWebSockets.js');
 
-interface Peer {
+/** Everything the relay keeps per socket, in one record: its rate limit state included. */
+interface Peer extends TokenBucket, RefusalWindow {
   id: string;
-  room: string;
-  topic: string;
+  name: RoomName;
   address: string;
-  /** The id a genuine resume token names, checked against the room on open. */
+  /** The id a genuine resume token names, checked against the room on open, then dropped. */
   resumeId: string | undefined;
-  bucket: TokenBucket;
-  refusals: RefusalWindow;
   /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
   closed: boolean;
@@ -85,8 +84,6 @@ const refusals: Record<UpgradeRefusal, [status: string, reason: string]> = {
   draining: ['503 Service Unavailable', 'The relay is stopping; try another'],
 };
 
-const roomTopic = (room: string): string => `room/${room}`;
-
 /** Joins the relays sharing rooms; resolves once connected or given up waiting. */
 export type ClusterConnector = (hub: Hub<Socket>) => Promise<ClusterLink>;
 
@@ -99,6 +96,7 @@ export async function startServer(
   const startedAt = Date.now();
   const secret = config.relaySecret ?? newSecret();
   const counters = new RelayCounters();
+  const names = new RoomNames();
   // Bytes sent are counted as frame length times the sockets it goes to, read
   // from uWebSockets.js's topic tree so delivery stays in native code.
   const send = (ws: Socket, frame: string): void => {
@@ -110,12 +108,12 @@ export async function startServer(
     config.resumeGraceMs,
     {
       toRoom: (room, frame) => {
-        const topic = roomTopic(room);
+        const topic = names.topic(room);
         counters.bytesSent += Buffer.byteLength(frame) * app.numSubscribers(topic);
         app.publish(topic, frame);
       },
       toOthers: (sender, frame) => {
-        const { topic } = sender.getUserData();
+        const { topic } = sender.getUserData().name;
         counters.bytesSent += Buffer.byteLength(frame) * (app.numSubscribers(topic) - 1);
         sender.publish(topic, frame);
       },
@@ -146,12 +144,13 @@ export async function startServer(
     switch (request.type) {
       case 'send': {
         const frame = encodeAdd(peer.id, request.payloadJson, Date.now());
-        if (request.to === undefined) hub.broadcast(peer.room, frame);
-        else if (!hub.unicast(peer.room, request.to, frame)) reply(ws, 'no_such_peer', 'that peer is not in this room');
+        if (request.to === undefined) hub.broadcast(peer.name.room, frame);
+        else if (!hub.unicast(peer.name.room, request.to, frame))
+          reply(ws, 'no_such_peer', 'that peer is not in this room');
         return;
       }
       case 'fetch':
-        hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
+        hub.fetch(peer.name.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
         return;
       default:
         assertNever(request);
@@ -186,12 +185,13 @@ export async function startServer(
     const now = Date.now();
     const peer: Peer = {
       id: uuidv4(),
-      room,
-      topic: roomTopic(room),
+      name: names.acquire(room),
       address,
       resumeId,
-      bucket: newBucket(config.rateBurst, now),
-      refusals: { startedAt: now, refused: 0 },
+      tokens: config.rateBurst,
+      tokensAt: now,
+      refusalsSince: now,
+      refused: 0,
       joined: false,
       closed: false,
       replaced: false,
@@ -209,7 +209,7 @@ export async function startServer(
     const peer = ws.getUserData();
     const joined = await hub.join(
       {
-        room: peer.room,
+        room: peer.name.room,
         newId: peer.id,
         resumeId: peer.resumeId,
         // A relay that started less than a grace period ago cannot know who was
@@ -219,7 +219,7 @@ export async function startServer(
       ws,
     );
     if (peer.closed) {
-      if (joined) hub.leave(peer.room, joined.id);
+      if (joined) hub.leave(peer.name.room, joined.id);
       return;
     }
     if (!joined) {
@@ -230,20 +230,21 @@ export async function startServer(
     if (peer.resumeId !== undefined) {
       if (joined.resumed) counters.resumesGranted++;
       else counters.resumesRefused++;
+      peer.resumeId = undefined;
     }
     peer.id = joined.id;
     peer.joined = true;
-    ws.subscribe(peer.topic);
+    ws.subscribe(peer.name.topic);
     const info: InitInfo = {
       v: PROTOCOL_VERSION,
       limits,
-      resume: issueToken(secret, peer.room, peer.id),
+      resume: issueToken(secret, peer.name.room, peer.id),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
     };
     send(ws, encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.
-    if (!joined.resumed) hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id));
+    if (!joined.resumed) hub.fetch(peer.name.room, ws, peer.id, encodeFetch(peer.id));
   }
 
   function close(ws: Socket, code: number): void {
@@ -251,11 +252,12 @@ export async function startServer(
     peer.closed = true;
     counters.countClose(code);
     connections.release(peer.address);
+    names.release(peer.name);
     // A stopping relay leaves its members in place: they resume on the relay
     // that comes back, or on another relay that notices this one is gone.
     if (!peer.joined || peer.replaced || stopping) return;
-    if (code === lostConnection) hub.lose(peer.room, peer.id);
-    else hub.leave(peer.room, peer.id);
+    if (code === lostConnection) hub.lose(peer.name.room, peer.id);
+    else hub.leave(peer.name.room, peer.id);
   }
 
   function message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
@@ -263,8 +265,8 @@ export async function startServer(
     counters.bytesReceived += data.byteLength;
     if (data.byteLength > frameLimit) return ws.end(CloseCode.tooLarge, 'frame too large');
     const now = Date.now();
-    if (!takeToken(peer.bucket, config.rateLimit, config.rateBurst, now)) {
-      if (recordRefusal(peer.refusals, refusalAllowance, now)) {
+    if (!takeToken(peer, config.rateLimit, config.rateBurst, now)) {
+      if (recordRefusal(peer, refusalAllowance, now)) {
         counters.rateLimitCloses++;
         ws.end(CloseCode.policyViolation, 'rate limit exceeded for too long');
         return;
