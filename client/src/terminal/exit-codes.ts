@@ -21,7 +21,7 @@ const refusals: Record<number, string> = {
   400: 'the relay refused the room address',
   403: 'the relay refused this client (its origin is not allowed there)',
   429: 'the relay refused: too many connections from this address',
-  503: 'the relay is full',
+  503: 'the relay is full or stopping',
 };
 
 export function failureOutcome(failure: Failure | undefined): Outcome {
