@@ -3,7 +3,6 @@
 // scrollback on exit), keys read through Node's readline, and the room's
 // commands handled by the same code as the page's message box.
 import { emitKeypressEvents } from 'node:readline';
-import QRCode from 'qrcode';
 import { connectionLabel, typingText, whoText } from '../lib/describe.ts';
 import type { RoomSession } from '../lib/room.ts';
 import { parseInput } from '../lib/commands.ts';
@@ -44,7 +43,8 @@ const terminalHelp: [string, string][] = [
 /** A room link with a QR code of it, for a phone to join. */
 async function linkNotice(target: RoomTarget): Promise<string> {
   const link = linkOf(target);
-  // Light modules drawn as blocks: right for the usual light-on-dark terminal.
+  // Loaded when a link is shown, not on every start. Light modules drawn as blocks: right on the usual dark terminal.
+  const { default: QRCode } = await import('qrcode');
   const qr = await QRCode.toString(link, {
     type: 'utf8',
     errorCorrectionLevel: 'L',
