@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../client/src/lib/chat/history.ts';
-import { authorTag } from '../../client/src/lib/names.ts';
+import { authorColor, authorTag } from '../../client/src/lib/names.ts';
 import { loadPreferences, savePreference } from '../../client/src/lib/preferences.ts';
 import { defaultRelay, parseCommandLine, parseDuration } from '../../client/src/terminal/args.ts';
 import { filePreferenceStorage, preferencesPath } from '../../client/src/terminal/file-preferences.ts';
 import { messageJson, messageLine } from '../../client/src/terminal/format.ts';
 import { LineEditor } from '../../client/src/terminal/line-editor.ts';
 import { safeJson, sanitizeLine, sanitizeLines } from '../../client/src/terminal/sanitize.ts';
-import { entryLines, renderFrame } from '../../client/src/terminal/screen.ts';
+import { authorStyle, entryLines, renderFrame } from '../../client/src/terminal/screen.ts';
 import { resolveTarget } from '../../client/src/terminal/target.ts';
 import { textWidth, wrap } from '../../client/src/terminal/width.ts';
 
@@ -211,6 +211,20 @@ describe('the screen', () => {
     expect(lines.length).toBeGreaterThan(2);
     for (const line of lines) expect(textWidth(line)).toBeLessThanOrEqual(40);
     expect(lines[1]).toMatch(/^ {2}word/);
+  });
+
+  it('gives each author the colour slot the page gives them', () => {
+    const peers = Array.from({ length: 64 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const depth of ['truecolor', '256'] as const) {
+      const styleOfSlot = new Map<number, string>();
+      for (const peer of peers) {
+        const style = authorStyle(peer, depth);
+        expect(styleOfSlot.get(authorColor(peer)) ?? style).toBe(style);
+        styleOfSlot.set(authorColor(peer), style);
+      }
+      expect(new Set(styleOfSlot.values()).size).toBe(8);
+    }
+    expect(authorStyle(peers[0]!, 'none')).toBe('1');
   });
 
   it('counts wide characters as two columns', () => {
