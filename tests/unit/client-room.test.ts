@@ -220,7 +220,7 @@ describe('a room session', () => {
     socket.deliver(encodeAdd('00000000-0000-4000-8000-00000000ffff', '"bm90IGNpcGhlcnRleHQ"', Date.now()));
     socket.deliver('["add","x"]');
     await alice.settled();
-    expect(alice.unreadable).toBe(1);
+    expect(alice.drops.unreadable).toBe(1);
     await alice.send('still fine');
     await until(() => shown(alice).length === 1);
   });

@@ -2,7 +2,7 @@
 // large an envelope may be once encrypted. Feature modules build their
 // envelope validation from these.
 import { utf8Length } from '../../../protocol/index.ts';
-import { base64urlLength, encryptionOverhead } from './crypto.ts';
+import { base64urlLength, encryptionOverhead, scopeMarkerLength, sealHeaderBytes } from './crypto.ts';
 
 export const ENVELOPE_VERSION = 1;
 export const maxNameLength = 32;
@@ -24,9 +24,12 @@ export type EnvelopeDecoders<E extends { kind: string }> = {
   [K in E['kind']]: (value: Record<string, unknown>) => Extract<E, { kind: K }> | undefined;
 };
 
-/** The payload length (base64url text) of an envelope whose JSON is `plaintextBytes` bytes of UTF-8. */
+/**
+ * The payload length (base64url text) of an envelope whose JSON is `plaintextBytes` bytes of UTF-8, once sealed
+ * (seal.ts), before padding: padding never grows a payload beyond what fits (see paddedLength).
+ */
 export function payloadLength(plaintextBytes: number): number {
-  return base64urlLength(plaintextBytes + encryptionOverhead);
+  return scopeMarkerLength + base64urlLength(plaintextBytes + sealHeaderBytes + encryptionOverhead);
 }
 
 /** Whether an envelope, encrypted, fits within the relay's payload limit. */

@@ -82,7 +82,7 @@ export class RoomView {
     this.peers = [...session.peers];
     this.typing = [...session.typing.keys()];
     this.connection = session.state;
-    this.unreadable = session.unreadable;
+    this.unreadable = session.dropped;
     this.selfId = session.selfId;
   }
 }

@@ -1,6 +1,7 @@
 // The conversation's envelope kinds: a message as it is first sent, a batch
 // of an author's earlier messages for a newcomer, and the summary a returning
 // peer sends (inside `fetch`) of what it already holds.
+import { MAX_TIMESTAMP } from '../../../../protocol/index.ts';
 import { isRecord, isValidName, type EnvelopeDecoders } from '../envelope-fields.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
 
@@ -46,7 +47,7 @@ function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefine
   if (typeof text !== 'string' || text.length === 0 || text.length > maxTextLength) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
-  const hasTs = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+  const hasTs = typeof ts === 'number' && ts > 0 && ts <= MAX_TIMESTAMP;
   if (needsTs ? !hasTs : ts !== undefined && !hasTs) return undefined;
   const message: WireMessage = { id, text };
   if (action) message.action = true;
