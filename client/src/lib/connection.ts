@@ -111,6 +111,11 @@ export class Connection {
     return this.#state;
   }
 
+  /** Frames and bytes waiting to go out. */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#live.length + this.#answers.length, bytes: this.#queuedBytes };
+  }
+
   /** The relay's limits, once `init` has arrived. */
   get limits(): Limits | undefined {
     return this.#limits;

@@ -48,7 +48,7 @@ const signedStart = signatureBytes;
 const counterAt = signatureBytes + publicKeyBytes;
 const lengthAt = counterAt + 8;
 
-function additionalData({ roomId, from, scope, to }: SealContext): Uint8Array<ArrayBuffer> {
+export function additionalData({ roomId, from, scope, to }: SealContext): Uint8Array<ArrayBuffer> {
   return encoder.encode(
     `onetimechat p${PROTOCOL_VERSION} e${ENVELOPE_VERSION}\n${scope}\n${roomId}\n${from}\n${to ?? ''}`,
   );
