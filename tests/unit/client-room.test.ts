@@ -12,8 +12,7 @@ import {
 import type { SocketLike } from '../../client/src/lib/connection.ts';
 import type { Entry } from '../../client/src/lib/chat/history.ts';
 import { RoomSession } from '../../client/src/lib/room.ts';
-import { messageKeyFromSecret, roomIdFromSecret, SigningIdentity } from '../../client/src/lib/crypto.ts';
-import { seal } from '../../client/src/lib/seal.ts';
+import { hostileSealer, sendFrame } from '../support/hostile-member.ts';
 
 const info: InitInfo = { v: 1, limits: { maxPayload: 4096, rate: 0, burst: 60 } };
 
@@ -232,23 +231,15 @@ describe('a room session', () => {
   });
 });
 
-/** A member who holds the key but runs a script instead of the client: it seals whatever it likes, validly. */
+/** A scripted member with the key, on the in-memory relay. */
 async function hostileMember(relay: MemoryRelay) {
   const socket = relay.connect();
   await until(() => relay.members.has(socket.id));
-  const [key, roomId, identity] = await Promise.all([
-    messageKeyFromSecret(secret),
-    roomIdFromSecret(secret),
-    SigningIdentity.create(),
-  ]);
-  let counter = 0;
+  const sealer = await hostileSealer(secret, info.limits.maxPayload);
   return {
     socket,
-    async send(envelope: unknown, to?: string): Promise<void> {
-      const context = { roomId, from: socket.id, scope: to ? ('peer' as const) : ('room' as const), to };
-      const payload = await seal(key, identity, ++counter, JSON.stringify(envelope), context, info.limits.maxPayload);
-      socket.send(JSON.stringify(to ? ['send', payload, to] : ['send', payload]));
-    },
+    send: async (envelope: unknown, to?: string) =>
+      socket.send(JSON.stringify(sendFrame(await sealer(socket.id, envelope, to), to))),
   };
 }
 
