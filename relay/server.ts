@@ -27,7 +27,7 @@ import {
 } from '../protocol/index.ts';
 import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.ts';
 import type { RelayConfig } from './config.ts';
-import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { fetchLimit, newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
 import { contentSecurityPolicy, loadStaticFiles } from './static-files.ts';
@@ -42,6 +42,8 @@ interface Peer {
   /** The id a genuine resume token names, checked against the room on open. */
   resumeId: string | undefined;
   bucket: TokenBucket;
+  /** `fetch` makes every peer answer with its history, so it has a far smaller allowance of its own. */
+  fetchBucket: TokenBucket;
   refusals: RefusalWindow;
   /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
@@ -107,6 +109,9 @@ export async function startServer(
         return;
       }
       case 'fetch':
+        if (config.rateLimit > 0 && !takeToken(peer.fetchBucket, fetchLimit.rate, fetchLimit.burst, Date.now())) {
+          return reply(ws, 'rate_limited', fetchLimit.refusal);
+        }
         hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
         return;
       default:
@@ -144,8 +149,9 @@ export async function startServer(
       room,
       topic: roomTopic(room),
       address,
-      resumeId: resumeToken ? verifyToken(secret, room, resumeToken) : undefined,
+      resumeId: resumeToken ? verifyToken(secret, room, resumeToken, now) : undefined,
       bucket: newBucket(config.rateBurst, now),
+      fetchBucket: newBucket(fetchLimit.burst, now),
       refusals: { startedAt: now, refused: 0 },
       joined: false,
       closed: false,
@@ -188,7 +194,7 @@ export async function startServer(
     const info: InitInfo = {
       v: PROTOCOL_VERSION,
       limits,
-      resume: issueToken(secret, peer.room, peer.id),
+      resume: issueToken(secret, peer.room, peer.id, Date.now()),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
     };
