@@ -58,15 +58,21 @@ export function normalizeRoomName(name: string): string {
 }
 
 /**
- * The secret of a named room. PBKDF2 is slow on purpose so that guessing names
- * costs something, but a named room is only as private as its name is rare.
+ * The secret of a named room on the relay at `origin`. PBKDF2 is slow on
+ * purpose so that guessing names costs something, and the salt holds the
+ * origin so that one dictionary computed for one deployment fits no other;
+ * still, a named room is only as private as its name is rare (it is "weak").
  */
-export async function secretFromRoomName(name: string, iterations = namedRoomIterations): Promise<string> {
+export async function secretFromRoomName(
+  name: string,
+  origin: string,
+  iterations = namedRoomIterations,
+): Promise<string> {
   const material = await crypto.subtle.importKey('raw', encoder.encode(normalizeRoomName(name)), 'PBKDF2', false, [
     'deriveBits',
   ]);
   const bits = await crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(labels.namedRoomSalt), iterations },
+    { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(`${labels.namedRoomSalt}\n${origin}`), iterations },
     material,
     secretBytes * 8,
   );
