@@ -91,7 +91,10 @@ describe('chatting in a room', () => {
     }
     expect(Date.now() - closedAt).toBeLessThan(3000);
     expect(await messageTexts(carol!)).toEqual(['alice stays']);
-    expect(await notices(carol!)).toContain(`${bobName} left, and their messages vanished`);
+    // The tag tells Bob apart from anyone who takes his name.
+    expect(await notices(carol!)).toContainEqual(
+      expect.stringMatching(new RegExp(`^${bobName} \\(#[0-9a-f]{4}\\) left, and their messages vanished$`)),
+    );
   });
 
   it('/nick renames everywhere and /me shows an action', async () => {

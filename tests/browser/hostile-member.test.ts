@@ -100,7 +100,7 @@ describe('a hostile member with the key', () => {
     const cdp = await victim.context().newCDPSession(victim);
     const heapBefore = await heapAfterGc(cdp);
     const mallory = await joinAsHostileMember(relay.wsUrl, link.split('#')[1]!);
-    await victim.locator('.messages .notice', { hasText: 'Someone joined' }).waitFor();
+    await victim.locator('.messages .notice', { hasText: /^Someone \(#[0-9a-f]{4}\) joined$/ }).waitFor();
 
     const flooding = flood(mallory);
     await sleep(500);
@@ -130,6 +130,9 @@ describe('a hostile member with the key', () => {
     // Everything Mallory sent is 30 million characters; what may be held is a fifteenth of that.
     expect(heapGrowth).toBeLessThan(20 * 1024 * 1024);
     expect(Math.max(...latencies)).toBeLessThan(1000);
-    expect(await scrollUpUntil(victim, victim.locator('.messages .notice', { hasText: 'released' }))).toBe(1);
+    // A visible note that older messages were released, at most one per quarter minute of flood.
+    const notes = await scrollUpUntil(victim, victim.locator('.messages .notice', { hasText: 'released' }));
+    expect(notes).toBeGreaterThanOrEqual(1);
+    expect(notes).toBeLessThanOrEqual(4);
   });
 });

@@ -96,4 +96,19 @@ describe('a malicious relay', () => {
     await expect.poll(() => notices(bob.page)).toContainEqual(expect.stringContaining('the relay may be misbehaving'));
     expect(await shown(bob.page)).toEqual([]);
   });
+
+  it('shows each person’s key fingerprint in the people list, the same on every screen', async () => {
+    const alice = await joinThroughProxy();
+    const bob = await joinThroughProxy(alice.link);
+    await send(alice.page, 'hi bob');
+    await send(bob.page, 'hi alice');
+    await waitForMessage(alice.page, 'hi alice');
+    await waitForMessage(bob.page, 'hi bob');
+    const fingerprints = async (page: Page) => (await page.locator('.people .fingerprint').allTextContents()).sort();
+    await expect.poll(async () => (await fingerprints(bob.page)).length).toBe(2);
+    const seenByAlice = await fingerprints(alice.page);
+    expect(seenByAlice).toEqual(await fingerprints(bob.page));
+    expect(new Set(seenByAlice).size).toBe(2);
+    for (const fingerprint of seenByAlice) expect(fingerprint).toMatch(/^key [0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+  });
 });
