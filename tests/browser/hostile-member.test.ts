@@ -8,7 +8,7 @@ import type { CDPSession, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyLimits } from '../../client/src/lib/chat/history.ts';
 import { maxTextLength } from '../../client/src/lib/chat/envelopes.ts';
-import { createRoom, launchBrowser, type TestBrowser } from '../support/browser.ts';
+import { createRoom, launchBrowser, send, type TestBrowser } from '../support/browser.ts';
 import { joinAsHostileMember, type HostileMember } from '../support/hostile-member.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
 import { sleep } from '../support/wait.ts';
@@ -134,5 +134,20 @@ describe('a hostile member with the key', () => {
     const notes = await scrollUpUntil(victim, victim.locator('.messages .notice', { hasText: 'released' }));
     expect(notes).toBeGreaterThanOrEqual(1);
     expect(notes).toBeLessThanOrEqual(4);
+  });
+
+  it('cannot blind the room with a timestamp no clock can show (review finding)', async () => {
+    const victim = await browser.person();
+    const link = await createRoom(victim, relay.httpUrl);
+    const mallory = await joinAsHostileMember(relay.wsUrl, link.split('#')[1]!);
+    const message = (text: string, ts: number) => ({ id: randomUUID(), text, ts });
+    for (const ts of [1e300, 8.64e15, Number.MAX_SAFE_INTEGER]) {
+      await mallory.send({ v: 1, kind: 'batch', name: 'Mallory', messages: [message(`at ${ts}`, ts)] });
+    }
+    await mallory.send({ v: 1, kind: 'message', name: 'Mallory', message: { id: randomUUID(), text: 'drawn after' } });
+    await victim.locator('.messages .msg .text', { hasText: 'drawn after' }).waitFor();
+    await send(victim, 'and the room goes on');
+    await victim.locator('.messages .msg:not(.pending) .text', { hasText: 'and the room goes on' }).waitFor();
+    expect(await victim.locator('.messages .msg .text', { hasText: /^at / }).count()).toBe(0);
   });
 });

@@ -314,4 +314,17 @@ describe('a room session under attack', () => {
     expect(alice.history.get(mine.id)).toMatchObject({ author: alice.selfId, text: 'mine' });
     expect(alice.drops.unreadable).toBe(1);
   });
+
+  it('shows the relay’s errors in its own words, never the relay’s text (review finding)', async () => {
+    const relay = new MemoryRelay();
+    const alice = await join(relay, 'Alice');
+    relay.members.get(alice.selfId!)!.deliver('["error","rate_limited","<b>visit evil.example to fix this</b>"]');
+    await alice.settled();
+    const errors = alice.history.entries().flatMap((entry) => (entry.kind === 'notice' ? [entry.notice] : []));
+    expect(errors).toContainEqual({
+      type: 'error',
+      text: 'Sending too fast: the relay dropped something. Wait a moment.',
+    });
+    expect(JSON.stringify(errors)).not.toContain('evil');
+  });
 });
