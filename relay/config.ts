@@ -1,6 +1,6 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
-import { parseAllowedOrigins } from './admission.ts';
+import { parseAllowedOrigins, parseTrustProxy, type TrustProxy } from './admission.ts';
 
 export interface RelayConfig {
   host: string;
@@ -18,8 +18,8 @@ export interface RelayConfig {
   relaySecret: string | undefined;
   /** Origins allowed to open sockets; empty means the page's own origin. */
   allowedOrigins: string[];
-  /** Take the client address from Fly-Client-IP / X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Which proxy header, if any, names the client (TRUST_PROXY: unset, `fly` or `xff:<hops>`). */
+  trustProxy: TrustProxy;
   maxConnections: number;
   maxConnectionsPerAddress: number;
   /** Seconds without traffic before a socket is pinged, then dropped. */
@@ -55,7 +55,7 @@ export const defaults: RelayConfig = {
   resumeGraceMs: 20_000,
   relaySecret: undefined,
   allowedOrigins: [],
-  trustProxy: false,
+  trustProxy: { kind: 'none' },
   maxConnections: 20_000,
   maxConnectionsPerAddress: 100,
   idleTimeoutS: 32,
@@ -76,13 +76,6 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
-}
-
-function flag(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (['', '0', 'false', 'no'].includes(raw)) return false;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -108,7 +101,7 @@ export function readConfig(env: Env): RelayConfig {
     resumeGraceMs: integer(env, 'RESUME_GRACE_MS', defaults.resumeGraceMs, 0, 3_600_000),
     relaySecret: env.RELAY_SECRET || undefined,
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     maxConnections: integer(env, 'MAX_CONNECTIONS', defaults.maxConnections, 1, 10_000_000),
     maxConnectionsPerAddress: integer(
       env,

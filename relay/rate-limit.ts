@@ -22,6 +22,18 @@ export function takeToken(bucket: TokenBucket, rate: number, burst: number, now:
 }
 
 /**
+ * `fetch`, on top of the frame rate: each one makes every peer re-send its
+ * history, so a stranger who knows only the room id could make a room work
+ * without end. A client needs one after a reconnect; a few at once, then one
+ * every two seconds, is plenty. Off when the frame rate limit is off.
+ */
+export const fetchLimit = {
+  rate: 0.5,
+  burst: 4,
+  refusal: 'at most one fetch every 2 seconds after the first 4; this one was dropped',
+} as const;
+
+/**
  * Sustained abuse: a connection that keeps sending past its rate. Counts the
  * frames refused within a window; past the allowance the relay closes it.
  */

@@ -30,7 +30,7 @@ import type { RelayConfig } from './config.ts';
 import { RelayCounters, type UpgradeRefusal } from './counters.ts';
 import { serveHttp } from './http.ts';
 import type { RelayState } from './metrics.ts';
-import { recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { fetchLimit, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { RoomNames, type RoomName } from './room-names.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
@@ -44,6 +44,8 @@ interface Peer extends TokenBucket, RefusalWindow {
   address: string;
   /** The id a genuine resume token names, checked against the room on open, then dropped. */
   resumeId: string | undefined;
+  /** `fetch` makes every peer answer with its history, so it has a far smaller allowance of its own. */
+  fetchBucket: TokenBucket;
   /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
   closed: boolean;
@@ -150,6 +152,9 @@ export async function startServer(
         return;
       }
       case 'fetch':
+        if (config.rateLimit > 0 && !takeToken(peer.fetchBucket, fetchLimit.rate, fetchLimit.burst, Date.now())) {
+          return reply(ws, 'rate_limited', fetchLimit.refusal);
+        }
         hub.fetch(peer.name.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
         return;
       default:
@@ -180,7 +185,7 @@ export async function startServer(
     if (admission !== 'ok') return refuseUpgrade(res, admission);
     counters.upgradesAccepted++;
     const resumeToken = req.getQuery('resume');
-    const resumeId = resumeToken ? verifyToken(secret, room, resumeToken) : undefined;
+    const resumeId = resumeToken ? verifyToken(secret, room, resumeToken, Date.now()) : undefined;
     if (resumeToken && resumeId === undefined) counters.resumesRefused++;
     const now = Date.now();
     const peer: Peer = {
@@ -190,6 +195,7 @@ export async function startServer(
       resumeId,
       tokens: config.rateBurst,
       tokensAt: now,
+      fetchBucket: { tokens: fetchLimit.burst, tokensAt: now },
       refusalsSince: now,
       refused: 0,
       joined: false,
@@ -238,7 +244,7 @@ export async function startServer(
     const info: InitInfo = {
       v: PROTOCOL_VERSION,
       limits,
-      resume: issueToken(secret, peer.name.room, peer.id),
+      resume: issueToken(secret, peer.name.room, peer.id, Date.now()),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
     };

@@ -114,7 +114,11 @@ describe('the terminal client with the web page', () => {
       timeout: 3000,
     });
     expect(Date.now() - leftAt).toBeLessThan(3000);
-    expect((await notices(page)).some((line) => line.includes(`${name} left, and their messages vanished`))).toBe(true);
+    expect(
+      (await notices(page)).some(
+        (line) => line.startsWith(`${name} (`) && line.endsWith(') left, and their messages vanished'),
+      ),
+    ).toBe(true);
     await expect.poll(() => tui.exited(), { timeout: 3000 }).toBe(true);
     // The alternate screen is gone: nothing of the conversation stays in the terminal.
     expect(tui.screen()).not.toContain('here for a short while');

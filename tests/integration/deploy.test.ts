@@ -49,7 +49,7 @@ describe('fly.toml', () => {
     expect(concurrency.type).toBe('connections');
     expect(concurrency.hard_limit).toBe(Number(fly.env.MAX_CONNECTIONS));
     expect(concurrency.soft_limit).toBeLessThanOrEqual(concurrency.hard_limit);
-    expect(fly.env.TRUST_PROXY).toBe('true');
+    expect(fly.env.TRUST_PROXY).toBe('fly');
   });
 });
 

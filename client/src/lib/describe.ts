@@ -4,6 +4,7 @@ import type { PeerId } from '../../../protocol/index.ts';
 import type { Notice } from './chat/history.ts';
 import { commandHelp } from './commands.ts';
 import type { ConnectionState } from './connection.ts';
+import { authorTag } from './names.ts';
 
 export const connectionLabel: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -13,13 +14,15 @@ export const connectionLabel: Record<ConnectionState, string> = {
 };
 
 export function noticeText(notice: Notice, nameOf: (peer: PeerId) => string, selfId: PeerId | undefined): string {
+  // With its tag, so that someone who takes another's name is still told apart.
+  const tagged = (peer: PeerId): string => `${nameOf(peer)} (${authorTag(peer)})`;
   switch (notice.type) {
     case 'joined':
-      return `${nameOf(notice.peer)} joined`;
+      return `${tagged(notice.peer)} joined`;
     case 'left':
       return notice.vanished
-        ? `${nameOf(notice.peer)} left, and their messages vanished`
-        : `${nameOf(notice.peer)} left`;
+        ? `${tagged(notice.peer)} left, and their messages vanished`
+        : `${tagged(notice.peer)} left`;
     case 'renamed':
       return notice.peer === selfId ? `You are now called ${notice.to}` : `${notice.from} is now called ${notice.to}`;
     case 'info':

@@ -42,6 +42,6 @@ export async function resolveTarget(text: string, relay: string): Promise<Resolv
   const relayOrigin = httpOrigin(relay);
   if (!relayOrigin) return { ok: false, error: `the relay must be an http:// or https:// address` };
   if (!input) return { ok: false, error: 'no room link or room name given' };
-  const secret = secretFromLink(input) ?? (await secretFromRoomName(input));
+  const secret = secretFromLink(input) ?? (await secretFromRoomName(input, relayOrigin));
   return { ok: true, target: { secret, origin: relayOrigin } };
 }
