@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, fitsPayload, type DeliveredMessage } from '../../client/src/lib/envelope.ts';
-import { batchEnvelopes, HistoryStore, type ChatMessage, type Entry } from '../../client/src/lib/history.ts';
+import type { DeliveredMessage } from '../../client/src/lib/chat/envelopes.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../client/src/lib/envelope.ts';
+import { fitsPayload } from '../../client/src/lib/envelope-fields.ts';
+import { batchEnvelopes, HistoryStore, type ChatMessage, type Entry } from '../../client/src/lib/chat/history.ts';
 
 const alice = 'aaaaaaaa-0000-4000-8000-000000000000';
 const bob = 'bbbbbbbb-0000-4000-8000-000000000000';

@@ -10,7 +10,7 @@ import {
   type InitInfo,
 } from '../../protocol/index.ts';
 import type { SocketLike } from '../../client/src/lib/connection.ts';
-import type { Entry } from '../../client/src/lib/history.ts';
+import type { Entry } from '../../client/src/lib/chat/history.ts';
 import { RoomSession } from '../../client/src/lib/room.ts';
 
 const info: InitInfo = { v: 1, limits: { maxPayload: 4096, rate: 0, burst: 60 } };

@@ -1,6 +1,6 @@
 // What the message box means: a message, or a command with its argument
 // checked, or a helpful local error. Commands are never sent as messages.
-import { isValidName, maxNameLength } from './envelope.ts';
+import { isValidName, maxNameLength } from './envelope-fields.ts';
 import { parseTtl, ttlChoices, type Ttl } from './ttl.ts';
 
 export type Command =

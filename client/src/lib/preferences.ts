@@ -1,7 +1,7 @@
 // Preferences, and only preferences, are remembered between visits: theme,
 // name and default message lifetime. Messages are never written anywhere.
 import { createStore, get, set, type UseStore } from 'idb-keyval';
-import { isValidName } from './envelope.ts';
+import { isValidName } from './envelope-fields.ts';
 import { isTtl, type Ttl } from './ttl.ts';
 
 export type Theme = 'light' | 'dark';

@@ -4,7 +4,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
 import type { ConnectionState } from './connection.ts';
-import type { Entry } from './history.ts';
+import type { Entry } from './chat/history.ts';
 import { unknownName } from './names.ts';
 import { RoomSession, type RoomOptions } from './room.ts';
 

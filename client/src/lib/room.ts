@@ -1,14 +1,19 @@
-// One room, as the app sees it: keys from the secret, the connection, the
-// history, who is here and who is typing. Frames are handled one at a time in
-// arrival order, so a message and its author's `rm` can never swap places.
+// One room, as the app sees it: keys from the secret, the connection, who is
+// here, and the features that own the envelopes. Frames are handled one at a
+// time in arrival order, so a message and its author's `rm` can never swap
+// places; each decrypted envelope goes to the feature that owns its kind.
 import { assertNever, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
-import { v4 as uuidv4 } from 'uuid';
+import { Chat } from './chat/chat.ts';
+import type { HistoryStore, Notice } from './chat/history.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
 import { decryptText, encryptText, messageKeyFromSecret, roomIdFromSecret } from './crypto.ts';
-import { decodeEnvelope, encodeEnvelope, fitsPayload, maxTextLength, type Envelope } from './envelope.ts';
-import { batchEnvelopes, HistoryStore, toDelivered, toWire, type ChatMessage, type Notice } from './history.ts';
-import { unknownName } from './names.ts';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
+import { fitsPayload } from './envelope-fields.ts';
+import type { LiveEvent, Received, RoomContext } from './feature.ts';
+import { Presence } from './presence/presence.ts';
 import type { Ttl } from './ttl.ts';
+
+export type { LiveEvent } from './feature.ts';
 
 export interface RoomOptions {
   secret: string;
@@ -25,25 +30,14 @@ export interface RoomOptions {
   now?: () => number;
 }
 
-export type LiveEvent = { type: 'message'; message: ChatMessage } | { type: 'notice'; notice: Notice };
-
-/** How long a typing signal shows, and how often one is sent while typing. */
-const typingShowsMs = 6000;
-const typingEveryMs = 3000;
 /** The relay's default, assumed until `init` says otherwise. */
 const assumedMaxPayload = 65_536;
-/** A timestamp far in the future, for sizing the batch a message may travel in. */
-const widestTs = 9_999_999_999_999;
 
 type Frame = Exclude<RelayFrame, ['init', ...unknown[]]>;
 
 export class RoomSession {
-  readonly history = new HistoryStore();
   /** Everyone else in the room now. */
   readonly peers = new Set<PeerId>();
-  readonly names = new Map<PeerId, string>();
-  /** Who is typing, until when (local clock). */
-  readonly typing = new Map<PeerId, number>();
   readonly roomId: string;
   selfId: PeerId | undefined;
   state: ConnectionState = 'connecting';
@@ -54,6 +48,8 @@ export class RoomSession {
   readonly #key: CryptoKey;
   readonly #connection: Connection;
   readonly #now: () => number;
+  readonly #chat: Chat;
+  readonly #presence: Presence;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -68,9 +64,6 @@ export class RoomSession {
   #queue: Promise<void> = Promise.resolve();
   /** Local clock minus relay clock, from the latest frame stamped by the relay. */
   #clockOffset = 0;
-  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  #typingTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastTypingSent = -Infinity;
 
   static async open(options: RoomOptions): Promise<RoomSession> {
     const [roomId, key] = await Promise.all([roomIdFromSecret(options.secret), messageKeyFromSecret(options.secret)]);
@@ -85,13 +78,16 @@ export class RoomSession {
     });
     this.roomId = roomId;
     this.#key = key;
+    const context = this.#context();
+    this.#chat = new Chat(context);
+    this.#presence = new Presence(context);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
       createSocket: options.createSocket,
       onState: (state) => {
         this.state = state;
-        if (state !== 'connected') this.typing.clear();
+        if (state !== 'connected') this.#presence.typing.clear();
         this.#changed();
       },
       onInit: (self, peers, info) => this.#enqueue(() => this.#init(self, peers, info)),
@@ -108,6 +104,19 @@ export class RoomSession {
     return this.#name;
   }
 
+  get history(): HistoryStore {
+    return this.#chat.history;
+  }
+
+  get names(): ReadonlyMap<PeerId, string> {
+    return this.#presence.names;
+  }
+
+  /** Who is typing, until when (local clock). */
+  get typing(): ReadonlyMap<PeerId, number> {
+    return this.#presence.typing;
+  }
+
   /** The relay's clock now, as well as this client can tell. */
   relayNow(): number {
     return this.#now() - this.#clockOffset;
@@ -120,24 +129,9 @@ export class RoomSession {
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
   async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
-    if (text.length > maxTextLength) return `That message is too long (at most ${maxTextLength} characters).`;
-    const message: ChatMessage = {
-      kind: 'message',
-      id: uuidv4(),
-      author: this.selfId ?? '',
-      text,
-      action: options.action ?? false,
-      ttl: options.ttl ?? 0,
-      ts: NaN,
-    };
-    const alone = batchEnvelopes(this.#name, [toDelivered({ ...message, ts: widestTs })], this.#maxPayload());
-    if (alone[0]!.kind !== 'batch' || alone[0]!.messages.length === 0) return 'That message is too long to send.';
-    this.history.addPending(message);
-    // Readers stop showing us as typing when the message arrives; the next keystroke says so again.
-    this.#lastTypingSent = -Infinity;
-    this.#changed();
-    if (this.state === 'connected') await this.#sendLive(message);
-    return undefined;
+    const error = await this.#chat.send(text, options);
+    if (!error) this.#presence.sentMessage();
+    return error;
   }
 
   /** Changes our name and tells the room. */
@@ -145,18 +139,12 @@ export class RoomSession {
     await this.#nameKnown;
     const before = this.#name;
     this.#name = name;
-    if (this.selfId) this.names.set(this.selfId, name);
-    this.#addNotice({ type: 'renamed', peer: this.selfId ?? '', from: before, to: name });
-    this.#changed();
-    await this.#broadcast({ v: 1, kind: 'nick', name });
+    await this.#presence.rename(this.selfId, before, name);
   }
 
   /** Tells the room we are typing, at most every few seconds. */
-  async typed(): Promise<void> {
-    const now = this.#now();
-    if (now - this.#lastTypingSent < typingEveryMs || this.state !== 'connected') return;
-    this.#lastTypingSent = now;
-    await this.#broadcast({ v: 1, kind: 'typing' });
+  typed(): Promise<void> {
+    return this.#presence.typed();
   }
 
   /** A local line in the history, e.g. the answer to a command. */
@@ -172,8 +160,8 @@ export class RoomSession {
 
   /** Leaves for good: the socket closes with a handshake so the room drops our messages at once. */
   leave(): void {
-    clearTimeout(this.#expiryTimer);
-    clearTimeout(this.#typingTimer);
+    this.#chat.stop();
+    this.#presence.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
@@ -185,7 +173,24 @@ export class RoomSession {
 
   /** A display name for any peer id seen in this room. */
   nameOf(peer: PeerId): string {
-    return this.names.get(peer) ?? unknownName;
+    return this.#presence.nameOf(peer);
+  }
+
+  /** What the features may ask of the room. */
+  #context(): RoomContext {
+    return {
+      selfId: () => this.selfId,
+      name: () => this.#name,
+      connected: () => this.state === 'connected',
+      relayNow: () => this.relayNow(),
+      now: () => this.#now(),
+      maxPayload: () => this.#maxPayload(),
+      send: (envelope, to) => this.#send(envelope, to),
+      fetch: (summary) => this.#fetch(summary),
+      notice: (notice) => this.#addNotice(notice),
+      live: (event) => this.#options.onLive?.(event),
+      changed: () => this.#changed(),
+    };
   }
 
   #maxPayload(): number {
@@ -204,9 +209,9 @@ export class RoomSession {
     const previous = this.selfId;
     const resumed = previous === self && info.resumed === true;
     this.selfId = self;
-    this.names.set(self, this.#name);
+    this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
-    if (previous !== self) this.history.reassignAuthor(previous ?? '', self);
+    this.#chat.renamedSelf(previous, self);
     if (previous === undefined) {
       this.#addNotice({
         type: 'info',
@@ -226,10 +231,7 @@ export class RoomSession {
     this.peers.clear();
     for (const peer of present) this.peers.add(peer);
     this.#changed();
-    for (const message of this.history.pending()) await this.#sendLive({ ...message, author: self });
-    // Back under the same id, the room still has our messages: ask only for what we missed.
-    if (resumed) await this.#askForMissed();
-    else await this.#sendBatches(undefined);
+    await this.#chat.joined(self, resumed);
   }
 
   #awaitReturns(graceMs: number): void {
@@ -243,19 +245,6 @@ export class RoomSession {
     }, graceMs);
   }
 
-  async #askForMissed(): Promise<void> {
-    const summary = encodeEnvelope({ v: 1, kind: 'summary', have: this.history.newestByAuthor() });
-    if (!fitsPayload(summary, this.#maxPayload())) return void this.#connection.send(['fetch']);
-    this.#connection.send(['fetch', await encryptText(this.#key, summary)]);
-  }
-
-  /** The relay time of the newest of our messages a returning peer already has. */
-  async #newestTheyHave(summary: string | undefined): Promise<number> {
-    const plaintext = summary === undefined ? undefined : await decryptText(this.#key, summary);
-    const envelope = plaintext === undefined ? undefined : decodeEnvelope(plaintext);
-    return envelope?.kind === 'summary' && this.selfId ? (envelope.have[this.selfId] ?? -Infinity) : -Infinity;
-  }
-
   /** Handles one frame; `opened` is the decryption of an `add` frame's payload, already under way. */
   async #handle(frame: Frame, receivedAt: number, opened?: Promise<string | undefined>): Promise<void> {
     switch (frame[0]) {
@@ -264,7 +253,7 @@ export class RoomSession {
         this.#clockOffset = receivedAt - ts;
         const plaintext = await opened;
         const envelope = plaintext === undefined ? undefined : decodeEnvelope(plaintext);
-        if (envelope) this.#receive(from, envelope, ts);
+        if (envelope) this.#receive(envelope, { from, ts, self: from === this.selfId });
         else this.unreadable++;
         break;
       }
@@ -275,7 +264,7 @@ export class RoomSession {
           this.peers.add(requester);
           this.#addNotice({ type: 'joined', peer: requester });
         }
-        await this.#sendBatches(requester, await this.#newestTheyHave(summary));
+        await this.#chat.answer(requester, await this.#openSummary(summary));
         break;
       }
       case 'rm': {
@@ -296,45 +285,33 @@ export class RoomSession {
     this.#changed();
   }
 
-  #receive(from: PeerId, envelope: Envelope, ts: number): void {
-    const self = from === this.selfId;
-    if (!self && !this.#formerSelves.has(from)) this.peers.add(from);
-    this.#expectedBack.delete(from);
-    if (envelope.kind === 'nick') {
-      const before = this.names.get(from);
-      if (!self && before !== undefined && before !== envelope.name) {
-        this.#addNotice({ type: 'renamed', peer: from, from: before, to: envelope.name });
-      }
-    }
-    if (envelope.kind !== 'typing' && envelope.kind !== 'summary') this.names.set(from, envelope.name);
+  /** Hands a decrypted envelope to the feature that owns its kind. */
+  #receive(envelope: Envelope, received: Received): void {
+    if (!received.self && !this.#formerSelves.has(received.from)) this.peers.add(received.from);
+    this.#expectedBack.delete(received.from);
+    this.#presence.heardFrom(envelope, received);
     switch (envelope.kind) {
-      case 'message': {
-        this.typing.delete(from);
-        if (self && this.history.confirm(envelope.message.id, ts)) return;
-        this.history.addDelivered(from, [{ ...envelope.message, ts }], this.relayNow());
-        const stored = this.history.get(envelope.message.id);
-        if (!self && stored?.kind === 'message') this.#options.onLive?.({ type: 'message', message: stored });
-        return;
-      }
+      case 'message':
       case 'batch':
-        if (!self) this.history.addDelivered(from, envelope.messages, this.relayNow());
-        return;
+      case 'summary':
+        return this.#chat.receive(envelope, received);
       case 'nick':
-        return;
       case 'typing':
-        if (!self) this.#showTyping(from);
-        return;
-      case 'summary': // travels only in fetch
-        return;
+        return this.#presence.receive(envelope, received);
       default:
         assertNever(envelope);
     }
   }
 
+  async #openSummary(summary: string | undefined): Promise<Envelope | undefined> {
+    const plaintext = summary === undefined ? undefined : await decryptText(this.#key, summary);
+    return plaintext === undefined ? undefined : decodeEnvelope(plaintext);
+  }
+
   #departed(peer: PeerId): Notice {
     this.peers.delete(peer);
-    this.typing.delete(peer);
-    const vanished = this.history.removeAuthor(peer);
+    this.#presence.forget(peer);
+    const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }
 
@@ -342,49 +319,26 @@ export class RoomSession {
     this.#options.onLive?.({ type: 'notice', notice });
   }
 
-  #showTyping(peer: PeerId): void {
-    this.typing.set(peer, this.#now() + typingShowsMs);
-    clearTimeout(this.#typingTimer);
-    this.#typingTimer = setTimeout(() => {
-      const now = this.#now();
-      for (const [who, until] of this.typing) if (until <= now) this.typing.delete(who);
-      this.#changed();
-    }, typingShowsMs);
-  }
-
   #addNotice(notice: Notice) {
     return this.history.addNotice(notice, this.relayNow());
   }
 
-  async #sendLive(message: ChatMessage): Promise<void> {
-    await this.#broadcast({ v: 1, kind: 'message', name: this.#name, message: toWire(message) });
-  }
-
-  /** Our own unexpired messages delivered after `after`: to a newcomer, a returning peer, or (after a reconnect) everyone. */
-  async #sendBatches(to: PeerId | undefined, after = -Infinity): Promise<void> {
-    if (!this.selfId) return;
-    const own = this.history.delivered(this.selfId, this.relayNow(), after);
-    for (const envelope of batchEnvelopes(this.#name, own, this.#maxPayload())) {
-      const payload = await encryptText(this.#key, encodeEnvelope(envelope));
-      this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
-    }
-  }
-
-  async #broadcast(envelope: Envelope): Promise<void> {
+  async #send(envelope: Envelope, to?: PeerId): Promise<void> {
     const json = encodeEnvelope(envelope);
     if (!fitsPayload(json, this.#maxPayload())) return;
-    this.#connection.send(['send', await encryptText(this.#key, json)]);
+    const payload = await encryptText(this.#key, json);
+    this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
   }
 
-  /** Something visible changed: expire what is due, schedule the next expiry, tell the view. */
+  async #fetch(summary?: Envelope): Promise<void> {
+    const json = summary === undefined ? undefined : encodeEnvelope(summary);
+    if (json === undefined || !fitsPayload(json, this.#maxPayload())) return void this.#connection.send(['fetch']);
+    this.#connection.send(['fetch', await encryptText(this.#key, json)]);
+  }
+
+  /** Something visible changed: expire what is due, tell the view. */
   #changed(): void {
-    this.history.expire(this.relayNow());
-    clearTimeout(this.#expiryTimer);
-    const next = this.history.nextExpiry();
-    if (next !== undefined) {
-      const delay = Math.min(2 ** 31 - 1, Math.max(0, next - this.relayNow()));
-      this.#expiryTimer = setTimeout(() => this.#changed(), delay);
-    }
+    this.#chat.expireDue();
     this.#options.onChange();
   }
 }

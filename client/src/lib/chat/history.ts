@@ -1,10 +1,11 @@
 // The room's history, in memory only: messages of everyone present plus local
 // notices, deduplicated by id and ordered by the relay time of each message's
 // first delivery, so every screen shows the same order whoever delivered it.
-import type { PeerId } from '../../../protocol/index.ts';
-import { utf8Length } from '../../../protocol/index.ts';
-import { payloadLength, type DeliveredMessage, type Envelope, type WireMessage } from './envelope.ts';
-import type { Ttl } from './ttl.ts';
+import type { PeerId } from '../../../../protocol/index.ts';
+import { utf8Length } from '../../../../protocol/index.ts';
+import { payloadLength } from '../envelope-fields.ts';
+import type { Ttl } from '../ttl.ts';
+import type { ChatEnvelope, DeliveredMessage, WireMessage } from './envelopes.ts';
 
 export interface ChatMessage {
   kind: 'message';
@@ -287,8 +288,12 @@ export function toDelivered(message: ChatMessage): DeliveredMessage {
  * author with nothing to send tells a newcomer its name. A message too large
  * to travel alone is left out.
  */
-export function batchEnvelopes(name: string, messages: readonly DeliveredMessage[], maxPayload: number): Envelope[] {
-  const newBatch = (): Envelope & { kind: 'batch' } => ({ v: 1, kind: 'batch', name, messages: [] });
+export function batchEnvelopes(
+  name: string,
+  messages: readonly DeliveredMessage[],
+  maxPayload: number,
+): ChatEnvelope[] {
+  const newBatch = (): ChatEnvelope & { kind: 'batch' } => ({ v: 1, kind: 'batch', name, messages: [] });
   const emptyBytes = utf8Length(JSON.stringify(newBatch()));
   const batches = [newBatch()];
   let bytes = emptyBytes;
