@@ -304,6 +304,7 @@ export class RedisCluster<Connection> implements ClusterLink {
       if (events.length > 1 && this.#othersReadBatches) {
         pipeline.spublish(channel, encodeBatch(origin, events));
         counts.push(events.length);
+        this.hub.counters.redisBatches++;
       } else {
         for (const event of events) pipeline.spublish(channel, encodeEvent(origin, event));
         counts.push(...events.map(() => 1));
