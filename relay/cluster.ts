@@ -5,7 +5,10 @@
 // Room events travel over sharded pub/sub, one channel per room, published
 // once per event; each relay delivers them to its own sockets in native code.
 // The publishes of one event-loop turn go out as one pipeline: one write and
-// one read instead of a round trip each, in the order they were made.
+// one read instead of a round trip each, in the order they were made. When
+// every relay in this relay's rooms can read them, a room's events of one
+// turn travel as one message (a batch), so Redis and the relays handle one
+// publish where there were several.
 // Keys and channel of a room share a hash tag, so this runs on Redis Cluster.
 import { Redis } from 'ioredis';
 import type { ClusterLink, Hub, JoinRequest, Joined, RemoteEvent } from './hub.ts';
@@ -66,6 +69,15 @@ end
 return 0`;
 
 const eventCodes = { frame: 'f', fetch: 'q', unicast: 'u', left: 'l', resumed: 'r' } as const;
+/** What follows the origin in a batch: its code and an empty id. */
+const batchHeader = '\nb\n\n';
+
+/**
+ * A relay's heartbeat value: '2' says it reads batches. Relays that predate
+ * batches write '1' and would drop them, so nobody sends batches while one of
+ * those is in its rooms.
+ */
+const readsBatches = '2';
 
 /** Wall-clock milliseconds with microseconds, for the delay between relays. */
 const preciseNow = (): number => performance.timeOrigin + performance.now();
@@ -100,6 +112,36 @@ export function encodeEvent(origin: string, event: RemoteEvent): string {
     case 'resumed':
       return `${origin}\n${eventCodes.resumed}\n${event.id}\n`;
   }
+}
+
+/** `<origin>\nb\n\n` (the batch header) then, for each event, `<length>\n<event without origin>`. */
+export function encodeBatch(origin: string, events: RemoteEvent[]): string {
+  const parts = events.map((event) => {
+    const encoded = encodeEvent('', event);
+    return `${encoded.length}\n${encoded}`;
+  });
+  return `${origin}${batchHeader}${parts.join('')}`;
+}
+
+/** The events of a message, a batch or a single one; undefined if it is malformed. */
+export function decodeMessage(room: string, message: string): { origin: string; events: RemoteEvent[] } | undefined {
+  const originEnd = message.indexOf('\n');
+  if (originEnd < 0 || !message.startsWith(batchHeader, originEnd)) {
+    const single = decodeEvent(room, message);
+    return single && { origin: single.origin, events: [single.event] };
+  }
+  const events: RemoteEvent[] = [];
+  for (let at = originEnd + batchHeader.length; at < message.length;) {
+    const newline = message.indexOf('\n', at);
+    const length = Number(message.slice(at, newline));
+    const end = newline + 1 + length;
+    if (newline < 0 || !Number.isInteger(length) || length < 0 || end > message.length) return undefined;
+    const decoded = decodeEvent(room, message.slice(newline + 1, end));
+    if (!decoded) return undefined;
+    events.push(decoded.event);
+    at = end;
+  }
+  return { origin: message.slice(0, originEnd), events };
 }
 
 export function decodeEvent(room: string, message: string): { origin: string; event: RemoteEvent } | undefined {
@@ -145,8 +187,10 @@ export class RedisCluster<Connection> implements ClusterLink {
   readonly #commands: Redis;
   readonly #subscriber: Redis;
   readonly #heartbeat: ReturnType<typeof setInterval>;
-  /** This turn's publishes, [channel, message], sent together when the turn ends. */
-  #outbox: [string, string][] = [];
+  /** This turn's events, by room in the order of their first event, sent together when the turn ends. */
+  #outbox = new Map<string, { publishedAt: number; events: RemoteEvent[] }>();
+  /** Every other relay in this relay's rooms reads batches (learnt from their heartbeats). */
+  #othersReadBatches = false;
   #connectedOnce = false;
 
   private constructor(
@@ -241,20 +285,36 @@ export class RedisCluster<Connection> implements ClusterLink {
   }
 
   publish(event: RemoteEvent): void {
-    if (this.#outbox.length === 0) setImmediate(this.#flush);
-    const origin = stampOrigin(this.relayId, preciseNow());
-    this.#outbox.push([eventsChannel(event.room), encodeEvent(origin, event)]);
+    if (this.#outbox.size === 0) setImmediate(this.#flush);
+    const pending = this.#outbox.get(event.room);
+    if (pending) pending.events.push(event);
+    else this.#outbox.set(event.room, { publishedAt: preciseNow(), events: [event] });
   }
 
-  /** Sends the turn's publishes in one pipeline; while Redis is away they are dropped, as one publish would be. */
+  /** Sends the turn's events in one pipeline; while Redis is away they are dropped, as one publish would be. */
   readonly #flush = (): void => {
-    const batch = this.#outbox;
-    this.#outbox = [];
+    const outbox = this.#outbox;
+    this.#outbox = new Map();
     if (!this.online) return;
     const pipeline = this.#commands.pipeline();
-    for (const [channel, message] of batch) pipeline.spublish(channel, message);
+    const counts: number[] = [];
+    for (const [room, { publishedAt, events }] of outbox) {
+      const origin = stampOrigin(this.relayId, publishedAt);
+      const channel = eventsChannel(room);
+      if (events.length > 1 && this.#othersReadBatches) {
+        pipeline.spublish(channel, encodeBatch(origin, events));
+        counts.push(events.length);
+        this.hub.counters.redisBatches++;
+      } else {
+        for (const event of events) pipeline.spublish(channel, encodeEvent(origin, event));
+        counts.push(...events.map(() => 1));
+      }
+    }
     pipeline.exec().then(
-      (results) => (this.hub.counters.redisPublished += results?.filter(([error]) => !error).length ?? 0),
+      (results) => {
+        const published = results?.reduce((sum, [error], i) => (error ? sum : sum + counts[i]!), 0) ?? 0;
+        this.hub.counters.redisPublished += published;
+      },
       () => undefined,
     );
   };
@@ -276,14 +336,18 @@ export class RedisCluster<Connection> implements ClusterLink {
   }
 
   #receive(channel: string, message: string): void {
-    const decoded = decodeEvent(roomOfChannel(channel), message);
+    const decoded = decodeMessage(roomOfChannel(channel), message);
     if (!decoded) return;
     const { relayId, publishedAt } = readOrigin(decoded.origin);
     if (relayId === this.relayId) return;
+    // A relay without publish times predates batches: stop sending them at once, not at the next beat.
+    if (publishedAt === undefined) this.#othersReadBatches = false;
     const { counters } = this.hub;
-    counters.redisReceived++;
-    this.hub.receive(decoded.event);
-    if (publishedAt !== undefined) counters.deliveryDelay.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
+    for (const event of decoded.events) {
+      counters.redisReceived++;
+      this.hub.receive(event);
+      if (publishedAt !== undefined) counters.deliveryDelay.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
+    }
   }
 
   async #script(script: string, room: string, args: string[]): Promise<boolean> {
@@ -307,7 +371,7 @@ export class RedisCluster<Connection> implements ClusterLink {
     if (!this.online) return;
     const rooms = this.hub.rooms.roomNames();
     try {
-      const pipeline = this.#commands.pipeline().set(relayKey(this.relayId), '1', 'PX', heartbeatTtlMs);
+      const pipeline = this.#commands.pipeline().set(relayKey(this.relayId), readsBatches, 'PX', heartbeatTtlMs);
       for (const room of rooms) pipeline.pexpire(membersKey(room), roomTtlMs);
       await pipeline.exec();
       await this.#takeOverDeadRelays(rooms);
@@ -324,7 +388,13 @@ export class RedisCluster<Connection> implements ClusterLink {
     for (const members of owners.values()) for (const owner of Object.values(members)) relays.add(ownerRelay(owner));
     relays.delete(this.relayId);
     const dead = new Set<string>();
-    for (const relay of relays) if ((await this.#commands.exists(relayKey(relay))) === 0) dead.add(relay);
+    let othersReadBatches = true;
+    for (const relay of relays) {
+      const heartbeat = await this.#commands.get(relayKey(relay));
+      if (heartbeat === null) dead.add(relay);
+      else if (heartbeat !== readsBatches) othersReadBatches = false;
+    }
+    this.#othersReadBatches = othersReadBatches;
     for (const [room, members] of owners) {
       for (const [id, owner] of Object.entries(members)) {
         const relay = ownerRelay(owner);
@@ -338,7 +408,7 @@ export class RedisCluster<Connection> implements ClusterLink {
   /** After a reconnection (Redis may have restarted empty), register what this relay answers for. */
   async #registerAgain(): Promise<void> {
     try {
-      const pipeline = this.#commands.pipeline().set(relayKey(this.relayId), '1', 'PX', heartbeatTtlMs);
+      const pipeline = this.#commands.pipeline().set(relayKey(this.relayId), readsBatches, 'PX', heartbeatTtlMs);
       for (const { room, id, away } of this.hub.ownMembers()) {
         if (away) pipeline.hsetnx(membersKey(room), id, awayOwner(this.relayId));
         else pipeline.hset(membersKey(room), id, this.relayId);

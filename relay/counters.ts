@@ -51,6 +51,8 @@ export class RelayCounters {
   graceExpired = 0;
   redisReconnects = 0;
   redisPublished = 0;
+  /** Messages to Redis carrying more than one event. */
+  redisBatches = 0;
   redisReceived = 0;
   readonly deliveryDelay = new BucketCounts(deliveryDelayBounds);
 

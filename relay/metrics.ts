@@ -202,6 +202,12 @@ function addClusterMetrics(registry: Registry, counters: RelayCounters, state: R
   );
   readCounter(
     registry,
+    'redis_batches_published_total',
+    'Messages to Redis that carried more than one of a room’s events.',
+    () => counters.redisBatches,
+  );
+  readCounter(
+    registry,
     'redis_received_total',
     'Room events received from the other relays.',
     () => counters.redisReceived,

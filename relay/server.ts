@@ -116,7 +116,7 @@ export async function startServer(
       },
       toOthers: (sender, frame) => {
         const { topic } = sender.getUserData().name;
-        counters.bytesSent += Buffer.byteLength(frame) * (app.numSubscribers(topic) - 1);
+        counters.bytesSent += Buffer.byteLength(frame) * Math.max(0, app.numSubscribers(topic) - 1);
         sender.publish(topic, frame);
       },
       toPeer: send,

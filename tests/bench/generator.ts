@@ -1,19 +1,21 @@
-// The load generator runs in a process of its own, pinned to its own core,
+// The load generator runs in processes of its own, pinned to their own core,
 // and takes orders over IPC: prepare a plan (join its peers), then go (run
 // it and report). The harness reads the relay's CPU time between the two.
+// A load plan can be dealt out to several generator processes, so that the
+// delay of one event loop carrying every socket stays out of the latencies.
 import type { ChildProcess } from 'node:child_process';
-import { prepareLoad, type LoadPlan, type LoadResult } from './load.ts';
+import { mergeLoad, prepareLoad, splitLoad, type LoadPartResult, type LoadPlan, type LoadResult } from './load.ts';
 import { prepareNewcomer, type NewcomerPlan, type NewcomerResult } from './newcomer.ts';
-import { generatorCpu, relayFileLimit, spawnPinned } from './proc.ts';
+import { cpuMs, generatorCpu, relayFileLimit, spawnPinned } from './proc.ts';
 
 export type Plan = LoadPlan | NewcomerPlan;
 type Request = { type: 'prepare'; plan: Plan } | { type: 'go' };
 type Reply =
-  { type: 'ready' } | { type: 'result'; result: LoadResult | NewcomerResult } | { type: 'error'; message: string };
+  { type: 'ready' } | { type: 'result'; result: LoadPartResult | NewcomerResult } | { type: 'error'; message: string };
 
 /** The generator's side: serves requests until its parent goes away. */
 export function serveGenerator(): void {
-  let prepared: { run(): Promise<LoadResult | NewcomerResult>; close(): void } | undefined;
+  let prepared: { run(): Promise<LoadPartResult | NewcomerResult>; close(): void } | undefined;
   const reply = (message: Reply): void => void process.send!(message);
   process.on('disconnect', () => process.exit(0));
   process.on('message', (request: Request) => {
@@ -42,7 +44,7 @@ export class Generator {
     await this.#request({ type: 'prepare', plan }, timeoutMs);
   }
 
-  async go<T extends LoadResult | NewcomerResult>(timeoutMs: number): Promise<T> {
+  async go<T extends LoadPartResult | NewcomerResult>(timeoutMs: number): Promise<T> {
     const reply = await this.#request({ type: 'go' }, timeoutMs);
     if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type}`);
     return reply.result as T; // the plan prepared decides the result's kind
@@ -61,6 +63,8 @@ export class Generator {
   #spawn(): ChildProcess {
     const child = spawnPinned(generatorCpu, relayFileLimit, process.execPath, ['scripts/bench.mjs', 'generator'], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Latencies come back as a Float64Array.
+      serialization: 'advanced',
     });
     child.on('exit', () => {
       if (this.#child === child) this.#child = undefined;
@@ -88,5 +92,42 @@ export class Generator {
       child.on('exit', onExit);
       child.send(request);
     });
+  }
+}
+
+/** `count` generator processes: a load plan is dealt out to all of them, a newcomer plan goes to the first. */
+export class GeneratorPool {
+  readonly #generators: Generator[];
+  #busy: Generator[] = [];
+
+  constructor(count: number) {
+    this.#generators = Array.from({ length: count }, () => new Generator());
+  }
+
+  /** CPU time of the generator processes so far, in ms. */
+  cpuMs(): number {
+    return this.#generators.reduce((sum, generator) => sum + (generator.pid ? cpuMs(generator.pid) : 0), 0);
+  }
+
+  async prepareLoad(plan: LoadPlan, timeoutMs: number): Promise<void> {
+    const parts = splitLoad(plan, this.#generators.length);
+    this.#busy = this.#generators.slice(0, parts.length);
+    await Promise.all(parts.map((part, i) => this.#busy[i]!.prepare(part, timeoutMs)));
+  }
+
+  async goLoad(timeoutMs: number): Promise<LoadResult> {
+    return mergeLoad(await Promise.all(this.#busy.map((generator) => generator.go<LoadPartResult>(timeoutMs))));
+  }
+
+  async prepareNewcomer(plan: NewcomerPlan, timeoutMs: number): Promise<void> {
+    await this.#generators[0]!.prepare(plan, timeoutMs);
+  }
+
+  goNewcomer(timeoutMs: number): Promise<NewcomerResult> {
+    return this.#generators[0]!.go<NewcomerResult>(timeoutMs);
+  }
+
+  stop(): void {
+    for (const generator of this.#generators) generator.stop();
   }
 }

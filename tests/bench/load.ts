@@ -35,6 +35,42 @@ export interface LoadResult {
   latency: LatencySummary | undefined;
 }
 
+/** What one generator process measured of its share of the rooms: the latencies themselves, to be merged. */
+export type LoadPartResult = Omit<LoadResult, 'latency'> & { latencies: Float64Array | undefined };
+
+/**
+ * The plan's rooms dealt out to `parts` generator processes, each with its
+ * share of a fixed rate, so that no one event loop carries every socket.
+ */
+export function splitLoad(plan: LoadPlan, parts: number): LoadPlan[] {
+  const shares = Array.from({ length: Math.min(parts, plan.rooms.length) }, (_, part) =>
+    plan.rooms.filter((_, index) => index % parts === part),
+  );
+  return shares.map((rooms) => ({
+    ...plan,
+    rooms,
+    drive:
+      plan.drive.kind === 'rate'
+        ? { ...plan.drive, messagesPerSecond: (plan.drive.messagesPerSecond * rooms.length) / plan.rooms.length }
+        : plan.drive,
+  }));
+}
+
+/** One result from the parts: counts summed, the longest part's time, latencies over all deliveries. */
+export function mergeLoad(parts: LoadPartResult[]): LoadResult {
+  const sum = (pick: (part: LoadPartResult) => number): number => parts.reduce((total, part) => total + pick(part), 0);
+  const latencies = parts.flatMap((part) => (part.latencies ? [part.latencies] : []));
+  const all = new Float64Array(latencies.reduce((total, part) => total + part.length, 0));
+  latencies.reduce((offset, part) => (all.set(part, offset), offset + part.length), 0);
+  return {
+    deliveries: sum((part) => part.deliveries),
+    expected: sum((part) => part.expected),
+    elapsedMs: Math.max(...parts.map((part) => part.elapsedMs)),
+    timedOut: parts.some((part) => part.timedOut),
+    latency: latencies.length > 0 ? summarizeLatency(all) : undefined,
+  };
+}
+
 interface RoomLoad {
   sender: Peer;
   size: number;
@@ -59,7 +95,7 @@ function stampOf(data: Buffer, start: number, end: number): number {
 }
 
 export interface PreparedLoad {
-  run(): Promise<LoadResult>;
+  run(): Promise<LoadPartResult>;
   close(): void;
 }
 
@@ -117,8 +153,8 @@ export async function prepareLoad(plan: LoadPlan): Promise<PreparedLoad> {
           clearInterval(pacer);
           onDelivery = () => {};
           const elapsedMs = performance.now() - startedAt;
-          const latency = latencies ? summarizeLatency(latencies.subarray(0, delivered)) : undefined;
-          resolve({ deliveries: delivered, expected, elapsedMs, timedOut, latency });
+          const measured = latencies?.slice(0, delivered);
+          resolve({ deliveries: delivered, expected, elapsedMs, timedOut, latencies: measured });
         };
         const topUp = drive.kind === 'window' ? windowTopUp(drive.window, send) : undefined;
         onDelivery = (load) => {

@@ -8,13 +8,13 @@
 //     of another checkout, built> baseline and baseline-redis: that build
 //     measured in the same run, for before and after
 //   BENCH_ROUNDS=3   rounds of each scenario (idle capacity is measured once)
+//   BENCH_GENERATORS=1   load generator processes a load scenario's rooms are dealt out to
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
-import { Generator } from './generator.ts';
+import { GeneratorPool } from './generator.ts';
 import { idleCapacity } from './idle.ts';
-import { cpuMs, relayFileLimit } from './proc.ts';
-import type { LoadResult } from './load.ts';
-import type { NewcomerResult, SyncMode } from './newcomer.ts';
+import { relayFileLimit } from './proc.ts';
+import type { SyncMode } from './newcomer.ts';
 import { allSetups, defaultSetups, isAvailable, startSetup, type Setup } from './relays.ts';
 import {
   describeMachine,
@@ -56,15 +56,14 @@ function rotated<T>(items: T[], by: number): T[] {
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function loadRound(generator: Generator, scenario: LoadScenario, setup: Setup): Promise<LoadRun> {
+async function loadRound(generator: GeneratorPool, scenario: LoadScenario, setup: Setup): Promise<LoadRun> {
   const running = await startSetup(setup);
   try {
     const plan = scenario.plan(setup.transport, running.ports);
-    await generator.prepare(plan, joinTimeoutMs);
-    const generatorPid = generator.pid!;
-    const before = { ...running.cpu(), generator: cpuMs(generatorPid) };
-    const result = await generator.go<LoadResult>(plan.drive.durationMs + roundSlackMs);
-    const after = { ...running.cpu(), generator: cpuMs(generatorPid) };
+    await generator.prepareLoad(plan, joinTimeoutMs);
+    const before = { ...running.cpu(), generator: generator.cpuMs() };
+    const result = await generator.goLoad(plan.drive.durationMs + roundSlackMs);
+    const after = { ...running.cpu(), generator: generator.cpuMs() };
     return {
       setup: setup.name,
       ...result,
@@ -77,15 +76,15 @@ async function loadRound(generator: Generator, scenario: LoadScenario, setup: Se
   }
 }
 
-async function newcomerRound(generator: Generator, setup: Setup): Promise<NewcomerRun[]> {
+async function newcomerRound(generator: GeneratorPool, setup: Setup): Promise<NewcomerRun[]> {
   const running = await startSetup(setup);
   try {
     const runs: NewcomerRun[] = [];
     for (const mode of ['targeted', 'rebroadcast'] satisfies SyncMode[]) {
       const plan = newcomerPlan(setup.transport, running.ports[0]!, mode);
-      await generator.prepare(plan, joinTimeoutMs);
+      await generator.prepareNewcomer(plan, joinTimeoutMs);
       const before = running.cpu().relays;
-      const result = await generator.go<NewcomerResult>(plan.newcomers * 2 * plan.timeoutMs + 10_000);
+      const result = await generator.goNewcomer(plan.newcomers * 2 * plan.timeoutMs + 10_000);
       runs.push({ setup: setup.name, mode, ...result, relayCpuMs: running.cpu().relays - before });
     }
     return runs;
@@ -118,6 +117,13 @@ function onetimechatIdleCounts(): number[] {
   const hostMost = Math.floor((relayFileLimit - 1000) / 1000) * 1000;
   const counts = [idleConnections, idleConnectionsOnetimechat];
   return hostMost < idleConnectionsOnetimechat ? [...counts, hostMost] : counts;
+}
+
+/** BENCH_GENERATORS: load generator processes, all on the generator's core. */
+function generatorCount(): number {
+  const count = Number(process.env.BENCH_GENERATORS ?? 1);
+  if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error('BENCH_GENERATORS must be from 1 to 8');
+  return count;
 }
 
 /** Runs `round`, recording a failure or timeout as the round's result instead of ending the benchmark. */
@@ -158,7 +164,7 @@ export async function main(): Promise<void> {
     newcomer: [],
     idle: [],
   };
-  const generator = new Generator();
+  const generator = new GeneratorPool(generatorCount());
   try {
     for (const scenario of loadScenarios.filter((s) => scenarios.includes(s.name))) {
       console.error(`${scenario.title}`);

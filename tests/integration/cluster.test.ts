@@ -1,5 +1,6 @@
 // Rooms spanning several relays over a real redis-server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heartbeatIntervalMs } from '../../relay/cluster.ts';
 import { TestClient } from '../support/client.ts';
 import { scrape, type Scrape } from '../support/metrics.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
@@ -207,6 +208,8 @@ describe('publishing in batches', () => {
           return { reader, senders, adds: collectAdds(reader.client) };
         }),
       );
+      // Batches go out once the relays have seen each other's heartbeats.
+      await sleep(heartbeatIntervalMs + 1000);
       const [publishedBefore, receivedBefore] = await Promise.all([scrape(relays[0]!), scrape(relays[1]!)]);
       for (let sequence = 0; sequence < perSender; sequence++) {
         for (const { senders } of rooms) for (const { client } of senders) client.send(['send', String(sequence)]);
@@ -223,6 +226,7 @@ describe('publishing in batches', () => {
       expect(delta(receivedAfter, receivedBefore, 'onetimechat_redis_received_total')).toBe(total);
       expect(delta(receivedAfter, receivedBefore, 'onetimechat_cross_relay_delivery_seconds_count')).toBe(total);
       expect(receivedAfter.value('onetimechat_redis_connected')).toBe(1);
+      expect(delta(publishedAfter, publishedBefore, 'onetimechat_redis_batches_published_total')).toBeGreaterThan(0);
     } finally {
       await stopCluster(redis, relays);
     }

@@ -1,5 +1,6 @@
 // The benchmark's pure parts: frame parsing, batching and the statistics it reports.
 import { describe, expect, it } from 'vitest';
+import { mergeLoad, splitLoad, type LoadPlan } from '../bench/load.ts';
 import { batch } from '../bench/newcomer.ts';
 import { encodeFrame, FrameReader, Opcode } from '../support/raw-websocket.ts';
 import { median, quantile, ratio, serverFrameBytes } from '../bench/stats.ts';
@@ -99,5 +100,40 @@ describe('statistics', () => {
     expect(ratio(3, 2)).toBe(1.5);
     expect(ratio(NaN, 2)).toBeNaN();
     expect(ratio(3, 0)).toBeNaN();
+  });
+});
+
+describe('load dealt out to several generators', () => {
+  const plan: LoadPlan = {
+    kind: 'load',
+    transport: 'websocket',
+    rooms: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, ports: [1, 2] })),
+    payloadBytes: 160,
+    drive: { kind: 'rate', messagesPerSecond: 1000, durationMs: 3000 },
+    stallMs: 1000,
+  };
+
+  it('gives every room to one part, and each part its rooms’ share of the rate', () => {
+    const parts = splitLoad(plan, 2);
+    expect(parts.map((part) => part.rooms.map((room) => room.name))).toEqual([
+      ['a', 'c', 'e'],
+      ['b', 'd'],
+    ]);
+    expect(parts.map((part) => part.drive.kind === 'rate' && part.drive.messagesPerSecond)).toEqual([600, 400]);
+    expect(splitLoad(plan, 8)).toHaveLength(5);
+  });
+
+  it('sums the counts and takes the quantiles over every part’s deliveries', () => {
+    const merged = mergeLoad([
+      { deliveries: 2, expected: 2, elapsedMs: 10, timedOut: false, latencies: Float64Array.from([5, 1]) },
+      { deliveries: 2, expected: 3, elapsedMs: 12, timedOut: true, latencies: Float64Array.from([3, 100]) },
+    ]);
+    expect(merged).toEqual({
+      deliveries: 4,
+      expected: 5,
+      elapsedMs: 12,
+      timedOut: true,
+      latency: { p50: 3, p99: 100, max: 100 },
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Hub, type ClusterLink, type JoinRequest, type LocalDelivery, type RemoteEvent } from '../../relay/hub.ts';
-import { decodeEvent, encodeEvent } from '../../relay/cluster.ts';
+import { decodeEvent, decodeMessage, encodeBatch, encodeEvent } from '../../relay/cluster.ts';
 
 /** Records what the hub delivers to local "sockets", which are plain names here. */
 function recordingDelivery() {
@@ -167,5 +167,24 @@ describe('cluster events', () => {
   it('ignores what it does not understand', () => {
     expect(decodeEvent('r', 'garbage')).toBeUndefined();
     expect(decodeEvent('r', 'relay\nz\nid\nframe')).toBeUndefined();
+  });
+
+  it('round-trips a batch of a room’s events in order, and single events as they were', () => {
+    const events: RemoteEvent[] = [
+      { kind: 'fetch', room: 'r', requester: 'a', frame: '["fetch","a"]' },
+      { kind: 'frame', room: 'r', frame: '["add","a","line\\nb\\n\\n12\\n",1]' },
+      { kind: 'frame', room: 'r', frame: '' },
+      { kind: 'left', room: 'r', id: 'a' },
+    ];
+    expect(decodeMessage('r', encodeBatch('relay-1@5.000', events))).toEqual({ origin: 'relay-1@5.000', events });
+    const single = encodeEvent('relay-1', events[1]!);
+    expect(decodeMessage('r', single)).toEqual({ origin: 'relay-1', events: [events[1]] });
+  });
+
+  it('refuses a batch whose lengths lie', () => {
+    const batch = encodeBatch('relay-1', [{ kind: 'left', room: 'r', id: 'a' }]);
+    for (const broken of [batch.slice(0, -1), batch.replace('\nb\n\n', '\nb\n\nx'), `${batch}99\n`]) {
+      expect(decodeMessage('r', broken)).toBeUndefined();
+    }
   });
 });
