@@ -2,6 +2,9 @@
 //  - the production JavaScript, gzipped;
 //  - a newcomer joining a room where 20 peers hold 10,000 messages between them:
 //    time until all of them are on screen;
+//  - the same newcomer time without sealing (no additional data, signatures or
+//    padding: a baseline build and baseline peers), in the same run, so that
+//    what sealing costs the newcomer path is measured rather than guessed;
 //  - with those 10,000 on screen, how long a new message takes to appear and
 //    how much of the page it touches.
 // The 20 peers run the client's own room logic in Node (ws sockets), so what
@@ -55,7 +58,13 @@ function sentence(peer: number, index: number): string {
  * measured. They fill the room, print "ready <ms>", then send a live message
  * for each "send <i>" line read, printing "sent <i> <epoch ms>".
  */
-export async function runPeers(port: number, secret: string, first: number, count: number): Promise<void> {
+export async function runPeers(
+  port: number,
+  secret: string,
+  first: number,
+  count: number,
+  unsealed = false,
+): Promise<void> {
   const peers = new Map<number, RoomSession>();
   for (let p = first; p < first + count; p++) {
     const peer = await RoomSession.open({
@@ -63,6 +72,7 @@ export async function runPeers(port: number, secret: string, first: number, coun
       socketOrigin: `ws://127.0.0.1:${port}`,
       name: `Peer ${p}`,
       onChange: () => {},
+      unsealedForBenchmark: unsealed,
       // ws speaks the same WebSocket interface the client uses.
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
     });
@@ -112,6 +122,7 @@ const peerProcesses = 5;
 async function startPeers(
   port: number,
   secret: string,
+  unsealed = false,
 ): Promise<{ fillMs: number; send(index: number): Promise<number>; stop(): void }> {
   const perProcess = peerCount / peerProcesses;
   const children = Array.from({ length: peerProcesses }, (_, n) => {
@@ -122,6 +133,7 @@ async function startPeers(
       secret,
       String(n * perProcess),
       String(perProcess),
+      unsealed ? 'unsealed' : 'sealed',
     ];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
@@ -173,11 +185,35 @@ async function newcomer(browser: TestBrowser, link: string): Promise<Newcomer & 
   return { page, totalMs, connectedMs: seen.connected!, firstHistoryMs: seen.firstHistory!, held };
 }
 
+/** Newcomer times (ms) in a room filled by peers that do not seal, served the baseline build that does not either. */
+async function unsealedNewcomers(browser: TestBrowser): Promise<number[]> {
+  const relay = await startRelay({ RATE_LIMIT: '0', CLIENT_DIR: unsealedClientDir });
+  const secret = newRoomSecret();
+  const peers = await startPeers(relay.port, secret, true);
+  try {
+    const times: number[] = [];
+    for (let round = 0; round < newcomerRounds; round++) {
+      const { page, totalMs, held } = await newcomer(browser, `${relay.httpUrl}/#${secret}`);
+      if (held !== totalMessages) throw new Error(`the unsealed newcomer holds ${held} messages`);
+      times.push(totalMs);
+      await page.close();
+    }
+    return times;
+  } finally {
+    peers.stop();
+    await relay.stop();
+  }
+}
+
+/** Where scripts/bench-client.mjs builds the baseline client. */
+const unsealedClientDir = 'dist/client-unsealed';
+
 export async function main(): Promise<void> {
   const jsGzip = gzippedJsBytes();
+  const browser = await launchBrowser();
+  const unsealedMs = await unsealedNewcomers(browser);
   // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
   const relay = await startRelay({ RATE_LIMIT: '0' });
-  const browser = await launchBrowser();
   const secret = newRoomSecret();
   const peers = await startPeers(relay.port, secret);
   try {
@@ -261,6 +297,10 @@ export async function main(): Promise<void> {
       [
         `newcomer: page load to whole history held and drawn (${newcomerRounds} newcomers)`,
         `median ${Math.round(median(newcomerMs))} ms, min ${Math.round(Math.min(...newcomerMs))}, max ${Math.round(Math.max(...newcomerMs))} (target < 1000 ms)`,
+      ],
+      [
+        '  the same without sealing (baseline build and peers, same run)',
+        `median ${Math.round(median(unsealedMs))} ms, min ${Math.round(Math.min(...unsealedMs))}, max ${Math.round(Math.max(...unsealedMs))}; sealing adds ${((median(newcomerMs) / median(unsealedMs) - 1) * 100).toFixed(1)} % (target < 15 %)`,
       ],
       [
         '  of which: connected / first history drawn (medians)',
