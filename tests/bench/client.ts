@@ -186,51 +186,63 @@ async function newcomer(browser: TestBrowser, link: string): Promise<Newcomer & 
 }
 
 /** Newcomer times (ms) in a room filled by peers that do not seal, served the baseline build that does not either. */
-async function unsealedNewcomers(browser: TestBrowser): Promise<number[]> {
-  const relay = await startRelay({ RATE_LIMIT: '0', CLIENT_DIR: unsealedClientDir });
-  const secret = newRoomSecret();
-  const peers = await startPeers(relay.port, secret, true);
-  try {
-    const times: number[] = [];
-    for (let round = 0; round < newcomerRounds; round++) {
-      const { page, totalMs, held } = await newcomer(browser, `${relay.httpUrl}/#${secret}`);
-      if (held !== totalMessages) throw new Error(`the unsealed newcomer holds ${held} messages`);
-      times.push(totalMs);
-      await page.close();
-    }
-    return times;
-  } finally {
-    peers.stop();
-    await relay.stop();
-  }
-}
-
 /** Where scripts/bench-client.mjs builds the baseline client. */
 const unsealedClientDir = 'dist/client-unsealed';
+
+interface FilledRoom {
+  link: string;
+  fillMs: number;
+  peers: Awaited<ReturnType<typeof startPeers>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A relay and 20 peers holding 10,000 messages; `unsealed`: peers that do not
+ * seal, and a relay serving the baseline build that does not either.
+ */
+async function filledRoom(unsealed: boolean): Promise<FilledRoom> {
+  // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
+  const relay = await startRelay(unsealed ? { RATE_LIMIT: '0', CLIENT_DIR: unsealedClientDir } : { RATE_LIMIT: '0' });
+  const secret = newRoomSecret();
+  const peers = await startPeers(relay.port, secret, unsealed);
+  return {
+    link: `${relay.httpUrl}/#${secret}`,
+    fillMs: peers.fillMs,
+    peers,
+    stop: async () => {
+      peers.stop();
+      await relay.stop();
+    },
+  };
+}
 
 export async function main(): Promise<void> {
   const jsGzip = gzippedJsBytes();
   const browser = await launchBrowser();
-  const unsealedMs = await unsealedNewcomers(browser);
-  // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
-  const relay = await startRelay({ RATE_LIMIT: '0' });
-  const secret = newRoomSecret();
-  const peers = await startPeers(relay.port, secret);
+  const baseline = await filledRoom(true);
+  const room = await filledRoom(false);
+  const peers = room.peers;
   try {
-    const fillMs = peers.fillMs;
+    const fillMs = room.fillMs;
 
-    // Newcomers, one after another: from navigation to the whole history merged and the newest drawn.
-    const link = `${relay.httpUrl}/#${secret}`;
+    // Newcomers, one after another, taking turns between the baseline room and the sealed one, so that a change in
+    // the shared machine's load weighs on both alike: from navigation to the whole history merged and the newest drawn.
     const rounds: Newcomer[] = [];
-    for (let round = 0; round < newcomerRounds - 1; round++) {
-      const { page, ...measured } = await newcomer(browser, link);
-      rounds.push(measured);
-      await page.close();
+    const unsealedMs: number[] = [];
+    let last: (Newcomer & { page: Page }) | undefined;
+    for (let round = 0; round < newcomerRounds; round++) {
+      const unsealed = await newcomer(browser, baseline.link);
+      if (unsealed.held !== totalMessages) throw new Error(`the baseline newcomer holds ${unsealed.held} messages`);
+      unsealedMs.push(unsealed.totalMs);
+      await unsealed.page.close();
+      await last?.page.close();
+      last = await newcomer(browser, room.link);
+      rounds.push(last);
     }
-    const { page, ...last } = await newcomer(browser, link);
-    rounds.push(last);
+    await baseline.stop();
+    const { page } = last!;
     const newcomerMs = rounds.map((round) => round.totalMs);
-    const held = last.held;
+    const held = last!.held;
     const drawn = await page.evaluate(() => document.getElementsByClassName('msg').length);
 
     // Scrolling back: drawing the next 150 older messages.
@@ -326,8 +338,8 @@ export async function main(): Promise<void> {
     console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
     for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
   } finally {
-    peers.stop();
+    await baseline.stop();
+    await room.stop();
     await browser.close();
-    await relay.stop();
   }
 }
