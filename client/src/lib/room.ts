@@ -123,8 +123,7 @@ export class RoomSession {
       this.#name = name;
     });
     this.roomId = roomId;
-    const unsealed = options.unsealedForBenchmark ?? import.meta.env?.VITE_UNSEALED_BENCHMARK === 'true';
-    this.#codec = unsealed ? unsealedCodec(key, identity) : sealedCodec(key, identity);
+    this.#codec = options.unsealedForBenchmark ? unsealedCodec(key, identity) : sealedCodec(key, identity);
     this.#publicKey = toBase64url(identity.publicKey);
     const context = this.#context();
     this.#chat = new Chat(context);
