@@ -2,6 +2,9 @@
 //  - the production JavaScript, gzipped;
 //  - a newcomer joining a room where 20 peers hold 10,000 messages between them:
 //    time until all of them are on screen;
+//  - the same newcomer time without sealing (no additional data, signatures or
+//    padding: a baseline build and baseline peers), in the same run, so that
+//    what sealing costs the newcomer path is measured rather than guessed;
 //  - with those 10,000 on screen, how long a new message takes to appear and
 //    how much of the page it touches.
 // The 20 peers run the client's own room logic in Node (ws sockets), so what
@@ -55,7 +58,13 @@ function sentence(peer: number, index: number): string {
  * measured. They fill the room, print "ready <ms>", then send a live message
  * for each "send <i>" line read, printing "sent <i> <epoch ms>".
  */
-export async function runPeers(port: number, secret: string, first: number, count: number): Promise<void> {
+export async function runPeers(
+  port: number,
+  secret: string,
+  first: number,
+  count: number,
+  unsealed = false,
+): Promise<void> {
   const peers = new Map<number, RoomSession>();
   for (let p = first; p < first + count; p++) {
     const peer = await RoomSession.open({
@@ -63,6 +72,7 @@ export async function runPeers(port: number, secret: string, first: number, coun
       socketOrigin: `ws://127.0.0.1:${port}`,
       name: `Peer ${p}`,
       onChange: () => {},
+      unsealedForBenchmark: unsealed,
       // ws speaks the same WebSocket interface the client uses.
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
     });
@@ -112,6 +122,7 @@ const peerProcesses = 5;
 async function startPeers(
   port: number,
   secret: string,
+  unsealed = false,
 ): Promise<{ fillMs: number; send(index: number): Promise<number>; stop(): void }> {
   const perProcess = peerCount / peerProcesses;
   const children = Array.from({ length: peerProcesses }, (_, n) => {
@@ -122,6 +133,7 @@ async function startPeers(
       secret,
       String(n * perProcess),
       String(perProcess),
+      unsealed ? 'unsealed' : 'sealed',
     ];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
@@ -173,28 +185,64 @@ async function newcomer(browser: TestBrowser, link: string): Promise<Newcomer & 
   return { page, totalMs, connectedMs: seen.connected!, firstHistoryMs: seen.firstHistory!, held };
 }
 
+/** Newcomer times (ms) in a room filled by peers that do not seal, served the baseline build that does not either. */
+/** Where scripts/bench-client.mjs builds the baseline client. */
+const unsealedClientDir = 'dist/client-unsealed';
+
+interface FilledRoom {
+  link: string;
+  fillMs: number;
+  peers: Awaited<ReturnType<typeof startPeers>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A relay and 20 peers holding 10,000 messages; `unsealed`: peers that do not
+ * seal, and a relay serving the baseline build that does not either.
+ */
+async function filledRoom(unsealed: boolean): Promise<FilledRoom> {
+  // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
+  const relay = await startRelay(unsealed ? { RATE_LIMIT: '0', CLIENT_DIR: unsealedClientDir } : { RATE_LIMIT: '0' });
+  const secret = newRoomSecret();
+  const peers = await startPeers(relay.port, secret, unsealed);
+  return {
+    link: `${relay.httpUrl}/#${secret}`,
+    fillMs: peers.fillMs,
+    peers,
+    stop: async () => {
+      peers.stop();
+      await relay.stop();
+    },
+  };
+}
+
 export async function main(): Promise<void> {
   const jsGzip = gzippedJsBytes();
-  // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
-  const relay = await startRelay({ RATE_LIMIT: '0' });
   const browser = await launchBrowser();
-  const secret = newRoomSecret();
-  const peers = await startPeers(relay.port, secret);
+  const baseline = await filledRoom(true);
+  const room = await filledRoom(false);
+  const peers = room.peers;
   try {
-    const fillMs = peers.fillMs;
+    const fillMs = room.fillMs;
 
-    // Newcomers, one after another: from navigation to the whole history merged and the newest drawn.
-    const link = `${relay.httpUrl}/#${secret}`;
+    // Newcomers, one after another, taking turns between the baseline room and the sealed one, so that a change in
+    // the shared machine's load weighs on both alike: from navigation to the whole history merged and the newest drawn.
     const rounds: Newcomer[] = [];
-    for (let round = 0; round < newcomerRounds - 1; round++) {
-      const { page, ...measured } = await newcomer(browser, link);
-      rounds.push(measured);
-      await page.close();
+    const unsealedMs: number[] = [];
+    let last: (Newcomer & { page: Page }) | undefined;
+    for (let round = 0; round < newcomerRounds; round++) {
+      const unsealed = await newcomer(browser, baseline.link);
+      if (unsealed.held !== totalMessages) throw new Error(`the baseline newcomer holds ${unsealed.held} messages`);
+      unsealedMs.push(unsealed.totalMs);
+      await unsealed.page.close();
+      await last?.page.close();
+      last = await newcomer(browser, room.link);
+      rounds.push(last);
     }
-    const { page, ...last } = await newcomer(browser, link);
-    rounds.push(last);
+    await baseline.stop();
+    const { page } = last!;
     const newcomerMs = rounds.map((round) => round.totalMs);
-    const held = last.held;
+    const held = last!.held;
     const drawn = await page.evaluate(() => document.getElementsByClassName('msg').length);
 
     // Scrolling back: drawing the next 150 older messages.
@@ -263,6 +311,10 @@ export async function main(): Promise<void> {
         `median ${Math.round(median(newcomerMs))} ms, min ${Math.round(Math.min(...newcomerMs))}, max ${Math.round(Math.max(...newcomerMs))} (target < 1000 ms)`,
       ],
       [
+        '  the same without sealing (baseline build and peers, same run)',
+        `median ${Math.round(median(unsealedMs))} ms, min ${Math.round(Math.min(...unsealedMs))}, max ${Math.round(Math.max(...unsealedMs))}; sealing adds ${((median(newcomerMs) / median(unsealedMs) - 1) * 100).toFixed(1)} % (target < 15 %)`,
+      ],
+      [
         '  of which: connected / first history drawn (medians)',
         `${Math.round(median(rounds.map((r) => r.connectedMs)))} ms / ${Math.round(median(rounds.map((r) => r.firstHistoryMs)))} ms`,
       ],
@@ -286,8 +338,8 @@ export async function main(): Promise<void> {
     console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
     for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
   } finally {
-    peers.stop();
+    await baseline.stop();
+    await room.stop();
     await browser.close();
-    await relay.stop();
   }
 }

@@ -10,7 +10,9 @@ import { PROTOCOL_VERSION, type PeerId } from '../../../protocol/index.ts';
 import { fromBase64url, toBase64url } from './base64url.ts';
 import {
   decryptBytes,
+  decryptText,
   encryptBytes,
+  encryptText,
   encryptionOverhead,
   publicKeyBytes,
   scopeMarkerLength,
@@ -131,4 +133,43 @@ export async function open(key: CryptoKey, payload: string, context: SealContext
   } catch {
     return undefined;
   }
+}
+
+/** How a room seals what it sends and opens what it receives. */
+export interface PayloadCodec {
+  seal(counter: number, envelopeJson: string, context: SealContext, maxPayload: number): Promise<string>;
+  open(payload: string, context: SealContext): Promise<Opened | undefined>;
+}
+
+/** Signed, padded and bound to its context: what every room uses. */
+export function sealedCodec(key: CryptoKey, identity: SigningIdentity): PayloadCodec {
+  return {
+    seal: (counter, json, context, maxPayload) => seal(key, identity, counter, json, context, maxPayload),
+    open: (payload, context) => open(key, payload, context),
+  };
+}
+
+/**
+ * For `npm run bench:client` only, which measures in one run what sealing
+ * costs a newcomer: the same AES-GCM without additional data, signature or
+ * padding (the key and counter travel in the clear inside the encryption, so
+ * the checks after opening run as usual). A relay could re-attribute and
+ * replay such payloads; only a build made with VITE_UNSEALED_BENCHMARK uses it.
+ */
+export function unsealedCodec(key: CryptoKey, identity: SigningIdentity): PayloadCodec {
+  const publicKey = toBase64url(identity.publicKey);
+  return {
+    seal: async (counter, json, { scope }) =>
+      markers[scope] + (await encryptText(key, `${publicKey}.${counter}.${json}`)),
+    async open(payload, { scope }) {
+      const text = scopeOf(payload) === scope ? await decryptText(key, payload.slice(scopeMarkerLength)) : undefined;
+      const [signer, counter] = text?.split('.', 2) ?? [];
+      if (text === undefined || signer === undefined || counter === undefined) return undefined;
+      return {
+        publicKey: signer,
+        counter: Number(counter),
+        envelopeJson: text.slice(signer.length + counter.length + 2),
+      };
+    },
+  };
 }

@@ -67,6 +67,12 @@ function compare(a: Entry, b: Entry): number {
 /** Below this many, inserting one by one beats merging. */
 const bulkThreshold = 32;
 
+/** How much is held: messages, and characters of their text. */
+interface Held {
+  messages: number;
+  text: number;
+}
+
 export class HistoryStore {
   /** Delivered messages and notices, sorted by (ts, id). */
   #sorted: Entry[] = [];
@@ -76,6 +82,9 @@ export class HistoryStore {
   #expiring = new Set<ChatMessage>();
   #clearedBefore = -Infinity;
   #noticeCount = 0;
+  /** Delivered messages held, per author and in all. */
+  readonly #held = new Map<PeerId, Held>();
+  readonly #total: Held = { messages: 0, text: 0 };
   #snapshot: readonly Entry[] | undefined;
 
   get size(): number {
@@ -205,37 +214,18 @@ export class HistoryStore {
   /**
    * Releases the oldest delivered messages beyond `limits`, per author and in
    * all, so that no one can fill the tab. Returns how many were released.
+   * Costs nothing while within the limits: what is held is counted as it changes.
    */
   releaseBeyond(limits: HistoryLimits): number {
-    const perAuthor = new Map<PeerId, { messages: number; text: number }>();
-    const total = { messages: 0, text: 0 };
-    for (const entry of this.#sorted) {
-      if (entry.kind !== 'message') continue;
-      const held = perAuthor.get(entry.author) ?? { messages: 0, text: 0 };
-      perAuthor.set(entry.author, held);
-      for (const counts of [held, total]) {
-        counts.messages++;
-        counts.text += entry.text.length;
-      }
-    }
-    const over = (counts: { messages: number; text: number }, messages: number, text: number): boolean =>
-      counts.messages > messages || counts.text > text;
-    const authorOver = [...perAuthor.values()].some((held) =>
-      over(held, limits.messagesPerAuthor, limits.textPerAuthor),
+    const over = (held: Held | undefined, messages: number, text: number): boolean =>
+      held !== undefined && (held.messages > messages || held.text > text);
+    const authorOver = (author: PeerId): boolean =>
+      over(this.#held.get(author), limits.messagesPerAuthor, limits.textPerAuthor);
+    const roomOver = (): boolean => over(this.#total, limits.messages, limits.text);
+    if (!roomOver() && ![...this.#held.keys()].some(authorOver)) return 0;
+    return this.#removeWhere(
+      (entry) => entry.kind === 'message' && !isPending(entry) && (roomOver() || authorOver(entry.author)),
     );
-    if (!authorOver && !over(total, limits.messages, limits.text)) return 0;
-    return this.#removeWhere((entry) => {
-      if (entry.kind !== 'message' || isPending(entry)) return false;
-      const held = perAuthor.get(entry.author)!;
-      if (!over(held, limits.messagesPerAuthor, limits.textPerAuthor) && !over(total, limits.messages, limits.text)) {
-        return false;
-      }
-      for (const counts of [held, total]) {
-        counts.messages--;
-        counts.text -= entry.text.length;
-      }
-      return true;
-    });
   }
 
   /** For each author, the relay time of the newest message held: a summary of what this store has. */
@@ -267,7 +257,11 @@ export class HistoryStore {
 
   #insert(entries: Entry[]): void {
     if (entries.length === 0) return;
-    for (const entry of entries) if (entry.kind === 'message' && entry.ttl) this.#expiring.add(entry);
+    for (const entry of entries) {
+      if (entry.kind !== 'message') continue;
+      if (entry.ttl) this.#expiring.add(entry);
+      this.#count(entry, 1);
+    }
     if (entries.length >= bulkThreshold) {
       this.#sorted = mergeSorted(this.#sorted, entries.sort(compare));
     } else {
@@ -293,6 +287,10 @@ export class HistoryStore {
     const index = isPending(old) ? list.indexOf(old) : this.#indexFor(old) - 1;
     list[index] = next;
     this.#byId.set(next.id, next);
+    if (!isPending(old)) {
+      this.#count(old, -1);
+      this.#count(next, 1);
+    }
     if (this.#expiring.delete(old)) this.#expiring.add(next);
     this.#changed();
   }
@@ -302,7 +300,10 @@ export class HistoryStore {
     const drop = (entry: Entry): boolean => {
       if (!predicate(entry)) return false;
       this.#byId.delete(entry.id);
-      if (entry.kind === 'message') this.#expiring.delete(entry);
+      if (entry.kind === 'message') {
+        this.#expiring.delete(entry);
+        if (!isPending(entry)) this.#count(entry, -1);
+      }
       return true;
     };
     this.#sorted = this.#sorted.filter((entry) => !drop(entry));
@@ -314,6 +315,17 @@ export class HistoryStore {
 
   #changed(): void {
     this.#snapshot = undefined;
+  }
+
+  /** Counts a delivered message in (`sign` 1) or out (-1) of what is held. */
+  #count(message: ChatMessage, sign: 1 | -1): void {
+    const held = this.#held.get(message.author) ?? { messages: 0, text: 0 };
+    for (const counts of [held, this.#total]) {
+      counts.messages += sign;
+      counts.text += sign * message.text.length;
+    }
+    if (held.messages === 0) this.#held.delete(message.author);
+    else this.#held.set(message.author, held);
   }
 }
 
