@@ -54,6 +54,7 @@ export class MessagePrinter {
  */
 export async function runPipe(room: OpenedRoom, options: PipeOptions): Promise<Code> {
   const { session } = room;
+  const answered = historyFromEveryone(room);
   let failed = false;
   const lines = createInterface({ input: options.input, crlfDelay: Infinity });
   for await (const line of lines) {
@@ -64,6 +65,7 @@ export async function runPipe(room: OpenedRoom, options: PipeOptions): Promise<C
       options.errors.write(`onetimechat: ${error}\n`);
     }
   }
+  await answered;
   const delivered = await allDelivered(room);
   if (!delivered) {
     options.errors.write('onetimechat: the relay closed the connection before everything was delivered\n');
@@ -79,6 +81,28 @@ function allDelivered({ session }: OpenedRoom): Promise<boolean> {
     const check = (): void => {
       if (session.state === 'closed') return resolve(false);
       if (session.history.pending().length === 0) return resolve(true);
+      setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+/** How long to wait for the history of the people present on joining; one who is away never answers. */
+const historyWaitMs = 5000;
+
+/**
+ * Resolves once everyone present when we joined has answered our arrival
+ * (every answer names its author, even one with nothing to send), or after
+ * `historyWaitMs`: a script that only reads the room prints all of it.
+ */
+async function historyFromEveryone({ session }: OpenedRoom): Promise<void> {
+  // The room's `init`, which lists who is present, is handled in turn with every frame.
+  await session.settled();
+  const present = [...session.peers];
+  const deadline = Date.now() + historyWaitMs;
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (present.every((peer) => session.names.has(peer)) || Date.now() >= deadline) return resolve();
       setTimeout(check, 50);
     };
     check();
