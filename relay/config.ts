@@ -1,8 +1,9 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
 import { parseAllowedOrigins } from './admission.ts';
+import { parseIceServers, type CallConfig } from './ice.ts';
 
-export interface RelayConfig {
+export interface RelayConfig extends CallConfig {
   host: string;
   port: number;
   /** Largest payload or summary in bytes of UTF-8. */
@@ -51,6 +52,10 @@ export const defaults: RelayConfig = {
   maxBackpressure: 1024 * 1024,
   redisUrl: undefined,
   clientDir: 'dist/client',
+  callMaxParticipants: 8,
+  iceServers: [],
+  turnSecret: undefined,
+  turnCredentialTtlS: 3600,
 };
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -99,5 +104,9 @@ export function readConfig(env: Env): RelayConfig {
     maxBackpressure: integer(env, 'MAX_BACKPRESSURE', defaults.maxBackpressure, 1024, 1024 * 1024 * 1024),
     redisUrl: env.REDIS_URL || undefined,
     clientDir: env.CLIENT_DIR || defaults.clientDir,
+    callMaxParticipants: integer(env, 'CALL_MAX_PARTICIPANTS', defaults.callMaxParticipants, 2, 32),
+    iceServers: parseIceServers(env.ICE_SERVERS),
+    turnSecret: env.TURN_SECRET || undefined,
+    turnCredentialTtlS: integer(env, 'TURN_CREDENTIAL_TTL_S', defaults.turnCredentialTtlS, 60, 86_400),
   };
 }

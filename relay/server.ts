@@ -27,6 +27,7 @@ import {
 } from '../protocol/index.ts';
 import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.ts';
 import type { RelayConfig } from './config.ts';
+import { callInfo } from './ice.ts';
 import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
@@ -191,6 +192,7 @@ export async function startServer(
       resume: issueToken(secret, peer.room, peer.id),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
+      call: callInfo(config, Date.now() / 1000),
     };
     ws.send(encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.

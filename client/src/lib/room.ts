@@ -3,6 +3,7 @@
 // time in arrival order, so a message and its author's `rm` can never swap
 // places; each decrypted envelope goes to the feature that owns its kind.
 import { assertNever, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
+import { Calls } from './calls/calls.ts';
 import { Chat } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
@@ -50,6 +51,7 @@ export class RoomSession {
   readonly #now: () => number;
   readonly #chat: Chat;
   readonly #presence: Presence;
+  readonly #calls: Calls;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -81,6 +83,7 @@ export class RoomSession {
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
+    this.#calls = new Calls(context);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -106,6 +109,11 @@ export class RoomSession {
 
   get history(): HistoryStore {
     return this.#chat.history;
+  }
+
+  /** The room's call. */
+  get calls(): Calls {
+    return this.#calls;
   }
 
   get names(): ReadonlyMap<PeerId, string> {
@@ -162,6 +170,7 @@ export class RoomSession {
   leave(): void {
     this.#chat.stop();
     this.#presence.stop();
+    this.#calls.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
@@ -209,6 +218,7 @@ export class RoomSession {
     const previous = this.selfId;
     const resumed = previous === self && info.resumed === true;
     this.selfId = self;
+    this.#calls.configure(info.call);
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
@@ -232,6 +242,7 @@ export class RoomSession {
     for (const peer of present) this.peers.add(peer);
     this.#changed();
     await this.#chat.joined(self, resumed);
+    await this.#calls.rejoined();
   }
 
   #awaitReturns(graceMs: number): void {
@@ -265,6 +276,7 @@ export class RoomSession {
           this.#addNotice({ type: 'joined', peer: requester });
         }
         await this.#chat.answer(requester, await this.#openSummary(summary));
+        await this.#calls.answerNewcomer(requester);
         break;
       }
       case 'rm': {
@@ -298,6 +310,10 @@ export class RoomSession {
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
+      case 'call':
+      case 'sdp':
+      case 'ice':
+        return this.#calls.receive(envelope, received);
       default:
         assertNever(envelope);
     }
@@ -311,6 +327,7 @@ export class RoomSession {
   #departed(peer: PeerId): Notice {
     this.peers.delete(peer);
     this.#presence.forget(peer);
+    this.#calls.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }
