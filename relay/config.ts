@@ -31,7 +31,18 @@ export interface RelayConfig extends CallConfig {
   redisUrl: string | undefined;
   /** Directory of the built client served over HTTP. */
   clientDir: string;
+  /** Between SIGTERM (readiness fails) and closing the sockets, so balancers stop sending new ones. */
+  drainDelayMs: number;
+  /** Prometheus metrics on their own listener; unset, there is none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  logFormat: LogFormat;
 }
+
+export type LogFormat = 'text' | 'json';
+
+/** After the drain delay, how long the sockets get to close before the relay exits anyway. */
+export const shutdownDeadlineMs = 4000;
 
 type Env = Record<string, string | undefined>;
 
@@ -56,6 +67,10 @@ export const defaults: RelayConfig = {
   iceServers: [],
   turnSecret: undefined,
   turnCredentialTtlS: 3600,
+  drainDelayMs: 3000,
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
+  logFormat: 'text',
 };
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -73,6 +88,14 @@ function flag(env: Env, name: string): boolean {
   if (['', '0', 'false', 'no'].includes(raw)) return false;
   if (['1', 'true', 'yes'].includes(raw)) return true;
   throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = allowed.find((candidate) => candidate === raw);
+  if (value === undefined) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 /** Reads the configuration; throws with the variable's name on a bad value. */
@@ -104,6 +127,24 @@ export function readConfig(env: Env): RelayConfig {
     maxBackpressure: integer(env, 'MAX_BACKPRESSURE', defaults.maxBackpressure, 1024, 1024 * 1024 * 1024),
     redisUrl: env.REDIS_URL || undefined,
     clientDir: env.CLIENT_DIR || defaults.clientDir,
+    ...readOperations(env),
+    ...readCalls(env),
+  };
+}
+
+/** How the relay is run and watched: drain, metrics, logs. */
+function readOperations(env: Env): Pick<RelayConfig, 'drainDelayMs' | 'metricsPort' | 'metricsHost' | 'logFormat'> {
+  return {
+    drainDelayMs: integer(env, 'DRAIN_DELAY_MS', defaults.drainDelayMs, 0, 600_000),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    metricsHost: env.METRICS_HOST || defaults.metricsHost,
+    logFormat: oneOf(env, 'LOG_FORMAT', ['text', 'json'], defaults.logFormat),
+  };
+}
+
+/** Calls: the participant limit and the ICE servers handed to clients. */
+function readCalls(env: Env): CallConfig {
+  return {
     callMaxParticipants: integer(env, 'CALL_MAX_PARTICIPANTS', defaults.callMaxParticipants, 2, 32),
     iceServers: parseIceServers(env.ICE_SERVERS),
     turnSecret: env.TURN_SECRET || undefined,
