@@ -43,6 +43,7 @@ export class PeerLink {
   readonly #remoteRoles = new Map<string, TrackRole>();
   readonly #tracksByMid = new Map<string, MediaStreamTrack>();
   #makingOffer = false;
+  #incoming: Promise<void> = Promise.resolve();
   #ignoreOffer = false;
   #held: IceCandidate[] = [];
   #outgoing: IceCandidate[] = [];
@@ -102,7 +103,23 @@ export class PeerLink {
     await sender.setParameters(parameters).catch(() => undefined); // mid-negotiation; the next round sets it
   }
 
-  async description({ type, sdp, roles }: SdpEnvelope): Promise<void> {
+  /** Incoming signalling is handled strictly in order: an answer still being applied must not make the next offer look like a collision. */
+  description(envelope: SdpEnvelope): Promise<void> {
+    return this.#inOrder(() => this.#applyDescription(envelope));
+  }
+
+  candidates(candidates: IceCandidate[]): Promise<void> {
+    return this.#inOrder(() => this.#applyCandidates(candidates));
+  }
+
+  #inOrder(task: () => Promise<void>): Promise<void> {
+    this.#incoming = this.#incoming.then(task).catch(() => {
+      // A description the browser refuses (e.g. from a broken peer) is dropped; the next one may work.
+    });
+    return this.#incoming;
+  }
+
+  async #applyDescription({ type, sdp, roles }: SdpEnvelope): Promise<void> {
     const collision = type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
     this.#ignoreOffer = !this.#polite && collision;
     if (this.#ignoreOffer || this.#closed) return;
@@ -119,7 +136,7 @@ export class PeerLink {
     for (const candidate of held) await this.#addCandidate(candidate);
   }
 
-  async candidates(candidates: IceCandidate[]): Promise<void> {
+  async #applyCandidates(candidates: IceCandidate[]): Promise<void> {
     if (this.#closed) return;
     if (!this.pc.remoteDescription) {
       this.#held.push(...candidates.slice(0, Math.max(0, maxHeldCandidates - this.#held.length)));
