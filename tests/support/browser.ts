@@ -28,6 +28,8 @@ export const mediaArgs = [
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
   '--allow-loopback-in-peer-connection',
+  // Host candidates as plain addresses: nothing here answers mDNS for the .local names Chromium would use.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
 export async function launchBrowser(extraArgs: readonly string[] = []): Promise<TestBrowser> {

@@ -20,8 +20,10 @@ export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
 
 interface Remote {
   link: PeerLink;
-  media: MediaStream;
+  camera: MediaStream;
   screen: MediaStream;
+  voice: MediaStream | undefined;
+  screenAudio: MediaStream | undefined;
   safety: string | undefined;
 }
 
@@ -48,7 +50,10 @@ export class CallController extends CallMediaView {
   async join(options: JoinOptions): Promise<'joined' | 'full'> {
     if (this.#calls.wouldBeFull) return 'full';
     this.#hideAddress = options.hideAddress;
-    this.#meter = new SpeakingMeter((speaking, self) => this.#heard(speaking, self));
+    this.#meter = new SpeakingMeter(
+      () => [...this.#remotes].map(([peer, { link }]) => [peer, link.remoteVoiceLevel()] as const),
+      (speaking, self) => this.#heard(speaking, self),
+    );
     const stream = await this.#openDevices(options.camera);
     this.#mic = stream?.getAudioTracks()[0] ?? null;
     const camera = stream?.getVideoTracks()[0] ?? null;
@@ -190,7 +195,6 @@ export class CallController extends CallMediaView {
     for (const [peer, remote] of this.#remotes) {
       if (wanted.has(peer)) continue;
       remote.link.close();
-      this.#meter?.unwatch(peer);
       this.#remotes.delete(peer);
     }
     const self = this.#calls.selfId();
@@ -210,17 +214,24 @@ export class CallController extends CallMediaView {
       sendCandidates: (candidates: IceCandidate[]) => this.#calls.sendCandidates(peer, candidates),
       changed: () => this.#linkChanged(peer),
     });
-    return { link, media: new MediaStream(), screen: new MediaStream(), safety: undefined };
+    return {
+      link,
+      camera: new MediaStream(),
+      screen: new MediaStream(),
+      voice: undefined,
+      screenAudio: undefined,
+      safety: undefined,
+    };
   }
 
   #linkChanged(peer: PeerId): void {
     const remote = this.#remotes.get(peer);
     if (!remote) return;
     const tracks = remote.link.remoteTracks;
-    syncTracks(remote.media, [tracks.get('mic'), tracks.get('camera')]);
-    syncTracks(remote.screen, [tracks.get('screen'), tracks.get('screen-audio')]);
-    const mic = tracks.get('mic');
-    if (mic) this.#meter?.watch(peer, mic);
+    syncVideo(remote.camera, tracks.get('camera'));
+    syncVideo(remote.screen, tracks.get('screen'));
+    remote.voice = audioStream(remote.voice, tracks.get('mic'));
+    remote.screenAudio = audioStream(remote.screenAudio, tracks.get('screen-audio'));
     void this.#updateSafety(remote);
     this.#applyBudget();
     this.#publish();
@@ -249,8 +260,10 @@ export class CallController extends CallMediaView {
   #publish(): void {
     this.remotes = [...this.#remotes].map(([peer, remote]) => ({
       peer,
-      media: remote.media,
+      camera: remote.camera,
       screen: remote.screen.getVideoTracks().length > 0 ? remote.screen : undefined,
+      voice: remote.voice,
+      screenAudio: remote.screenAudio,
       state: remote.link.state,
       safety: remote.safety,
     }));
@@ -286,9 +299,14 @@ function missingText(constraints: MediaStreamConstraints): string {
     : 'The camera could not be used (missing or refused): you are in the call with your microphone only.';
 }
 
-/** Makes `stream` hold exactly the given tracks, keeping the object so the element showing it keeps playing. */
-function syncTracks(stream: MediaStream, wanted: readonly (MediaStreamTrack | undefined)[]): void {
-  const keep = new Set(wanted.filter((track) => track !== undefined));
-  for (const track of stream.getTracks()) if (!keep.has(track)) stream.removeTrack(track);
-  for (const track of keep) if (!stream.getTrackById(track.id)) stream.addTrack(track);
+/** Makes `stream` hold exactly this video track, keeping the object so the element showing it keeps playing. */
+function syncVideo(stream: MediaStream, wanted: MediaStreamTrack | undefined): void {
+  for (const track of stream.getTracks()) if (track !== wanted) stream.removeTrack(track);
+  if (wanted && !stream.getTrackById(wanted.id)) stream.addTrack(wanted);
+}
+
+/** The stream for an audio element: the same while the track is, a new one when it changes. */
+function audioStream(current: MediaStream | undefined, track: MediaStreamTrack | undefined): MediaStream | undefined {
+  if (!track) return undefined;
+  return current?.getAudioTracks()[0] === track ? current : new MediaStream([track]);
 }

@@ -5,10 +5,12 @@ import type { LinkState } from './peer-link.ts';
 
 export interface RemoteView {
   peer: PeerId;
-  /** Microphone and camera. */
-  media: MediaStream;
-  /** The shared screen and its audio, while there is one. */
+  camera: MediaStream;
+  /** The shared screen, while there is one. */
   screen: MediaStream | undefined;
+  /** A fresh stream whenever the track changes: a media element does not play audio tracks added to its stream later. */
+  voice: MediaStream | undefined;
+  screenAudio: MediaStream | undefined;
   state: LinkState;
   safety: string | undefined;
 }

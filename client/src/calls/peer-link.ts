@@ -145,6 +145,13 @@ export class PeerLink {
     for (const candidate of candidates) await this.#addCandidate(candidate);
   }
 
+  /** How loud the other's voice is now (0 to 1), as the browser measured it on receipt: no audio graph needed. */
+  remoteVoiceLevel(): number {
+    const mic = this.remoteTracks.get('mic');
+    const receiver = mic && this.pc.getReceivers().find((candidate) => candidate.track === mic);
+    return receiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;
+  }
+
   close(): void {
     this.#closed = true;
     clearTimeout(this.#bundleTimer);

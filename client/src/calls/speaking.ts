@@ -1,10 +1,12 @@
-// Who is speaking: one AudioContext, an analyser per microphone track
-// (ours and each remote one), read a few times a second. Cheap enough for a
-// full mesh; the levels never leave the browser.
+// Who is speaking, read a few times a second: the others' levels as the
+// browser measured them on receipt, ours from an analyser on our microphone
+// (which keeps working while muted, for the warning). The levels never leave the browser.
 
-/** How often levels are read, and the RMS level that counts as speech (the fake device's tone is far above). */
+/** How often levels are read, and the level (RMS, or the receiver's audioLevel) that counts as speech. */
 const readEveryMs = 200;
 const speechLevel = 0.02;
+
+type RemoteLevels = () => readonly (readonly [string, number])[];
 
 interface Watched {
   track: MediaStreamTrack;
@@ -18,9 +20,11 @@ export class SpeakingMeter {
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #buffer = new Float32Array(512);
   readonly #report: (speaking: ReadonlySet<string>, self: boolean) => void;
+  readonly #remoteLevels: RemoteLevels;
 
-  /** `report` gets the ids speaking now (not 'self') and whether we are. */
-  constructor(report: (speaking: ReadonlySet<string>, self: boolean) => void) {
+  /** `report` gets the ids of the others speaking now and whether we are. */
+  constructor(remoteLevels: RemoteLevels, report: (speaking: ReadonlySet<string>, self: boolean) => void) {
+    this.#remoteLevels = remoteLevels;
     this.#report = report;
     this.#timer = setInterval(() => this.#read(), readEveryMs);
   }
@@ -48,14 +52,13 @@ export class SpeakingMeter {
   #read(): void {
     if (this.#context.state === 'suspended') void this.#context.resume();
     const speaking = new Set<string>();
+    for (const [peer, level] of this.#remoteLevels()) if (level >= speechLevel) speaking.add(peer);
     let self = false;
-    for (const [id, { analyser }] of this.#watched) {
+    for (const { analyser } of this.#watched.values()) {
       analyser.getFloatTimeDomainData(this.#buffer);
       let sum = 0;
       for (const sample of this.#buffer) sum += sample * sample;
-      if (Math.sqrt(sum / this.#buffer.length) < speechLevel) continue;
-      if (id === 'self') self = true;
-      else speaking.add(id);
+      if (Math.sqrt(sum / this.#buffer.length) >= speechLevel) self = true;
     }
     this.#report(speaking, self);
   }

@@ -64,6 +64,7 @@ export class RoomSession {
   #name = '';
   readonly #nameKnown: Promise<void>;
   #queue: Promise<void> = Promise.resolve();
+  #outbox: Promise<void> = Promise.resolve();
   /** Local clock minus relay clock, from the latest frame stamped by the relay. */
   #clockOffset = 0;
 
@@ -343,8 +344,14 @@ export class RoomSession {
   async #send(envelope: Envelope, to?: PeerId): Promise<void> {
     const json = encodeEnvelope(envelope);
     if (!fitsPayload(json, this.#maxPayload())) return;
-    const payload = await encryptText(this.#key, json);
-    this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
+    // Encryption runs in parallel but frames leave in the order they were sent:
+    // a call's offer must not overtake the call state sent before it.
+    const encrypted = encryptText(this.#key, json);
+    this.#outbox = this.#outbox.then(async () => {
+      const payload = await encrypted;
+      this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
+    });
+    await this.#outbox;
   }
 
   async #fetch(summary?: Envelope): Promise<void> {
