@@ -19,8 +19,9 @@ export interface LinkIo {
 const candidateBundleMs = 60;
 /** Held candidates beyond this are dropped: a real connection has a few dozen. */
 const maxHeldCandidates = 128;
-/** ICE restarts on `failed` before the tile says the connection failed. */
+/** ICE restarts on `failed` (or on no connection this long after negotiating) before the tile says the connection failed. */
 const maxIceRestarts = 3;
+const connectWithinMs = 3000;
 
 const roleKind: Record<TrackRole, 'audio' | 'video'> = {
   mic: 'audio',
@@ -50,6 +51,7 @@ export class PeerLink {
   #bundleTimer: ReturnType<typeof setTimeout> | undefined;
   #restarts = 0;
   #closed = false;
+  readonly #watchdog: ReturnType<typeof setInterval>;
   localFingerprint: string | undefined;
   remoteFingerprint: string | undefined;
 
@@ -69,6 +71,9 @@ export class PeerLink {
       this.#resolveRoles();
     };
     this.pc.onconnectionstatechange = () => this.#connectionChanged();
+    // Candidates of an offer that lost a collision can be for ICE credentials that no longer hold; a stable
+    // pair that has not connected a while later gathers again with an ICE restart.
+    this.#watchdog = setInterval(() => this.#restartIfStuck(), connectWithinMs);
     for (const role of ['mic', 'camera'] as const) this.#addSender(role, tracks.get(role) ?? null);
     for (const role of ['screen', 'screen-audio'] as const) {
       const track = tracks.get(role);
@@ -155,6 +160,7 @@ export class PeerLink {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#bundleTimer);
+    clearInterval(this.#watchdog);
     this.pc.close();
   }
 
@@ -220,9 +226,17 @@ export class PeerLink {
     this.#io.changed();
   }
 
+  #restartIfStuck(): void {
+    const stuck = ['new', 'connecting'].includes(this.pc.connectionState) && this.pc.signalingState === 'stable';
+    if (!stuck || !this.pc.remoteDescription || this.#restarts >= maxIceRestarts) return;
+    this.#restarts++;
+    this.pc.restartIce();
+  }
+
   #connectionChanged(): void {
     const state = this.pc.connectionState;
     if (state === 'connected') {
+      clearInterval(this.#watchdog);
       this.#restarts = 0;
       this.state = 'connected';
     } else if (state === 'failed') {
