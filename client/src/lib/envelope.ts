@@ -2,17 +2,18 @@
 // one of the kinds below, each owned by the feature that handles it. Anything
 // that does not validate is dropped by the receiver, so a peer with the key
 // but a broken or hostile client cannot crash anyone.
+import { callDecoders, type CallEnvelope } from './calls/envelopes.ts';
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
 /** One decoder per kind; the type makes a missing kind a compile error. */
-const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders };
+const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...callDecoders };
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);

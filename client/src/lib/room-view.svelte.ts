@@ -3,6 +3,7 @@
 // an immutable array, so a keyed list re-renders only the entries that changed.
 import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
+import type { CallSnapshot } from './calls/calls.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './chat/history.ts';
 import { unknownName } from './names.ts';
@@ -26,6 +27,7 @@ export class RoomView {
   connection = $state<ConnectionState>('connecting');
   unreadable = $state(0);
   selfId = $state<PeerId | undefined>();
+  call = $state.raw<CallSnapshot | undefined>();
   readonly names = new SvelteMap<PeerId, string>();
   /** Each person's signing-key fingerprint, once heard from. */
   readonly fingerprints = new SvelteMap<PeerId, string>();
@@ -95,5 +97,6 @@ export class RoomView {
     this.connection = session.state;
     this.unreadable = session.dropped;
     this.selfId = session.selfId;
+    this.call = session.calls.snapshot();
   }
 }

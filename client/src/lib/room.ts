@@ -5,6 +5,7 @@
 import { assertNever, type ErrorCode, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
 import { AuthorKeys, type Refusal } from './authors.ts';
 import { toBase64url } from './base64url.ts';
+import { Calls } from './calls/calls.ts';
 import { Chat } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
@@ -92,6 +93,7 @@ export class RoomSession {
   readonly #now: () => number;
   readonly #chat: Chat;
   readonly #presence: Presence;
+  readonly #calls: Calls;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -128,6 +130,7 @@ export class RoomSession {
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
+    this.#calls = new Calls(context);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -157,6 +160,11 @@ export class RoomSession {
 
   get history(): HistoryStore {
     return this.#chat.history;
+  }
+
+  /** The room's call. */
+  get calls(): Calls {
+    return this.#calls;
   }
 
   get names(): ReadonlyMap<PeerId, string> {
@@ -213,6 +221,7 @@ export class RoomSession {
   leave(): void {
     this.#chat.stop();
     this.#presence.stop();
+    this.#calls.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
@@ -266,6 +275,7 @@ export class RoomSession {
     const previous = this.selfId;
     const resumed = previous === self && info.resumed === true;
     this.selfId = self;
+    this.#calls.configure(info.call);
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
@@ -289,6 +299,7 @@ export class RoomSession {
     for (const peer of present) this.peers.add(peer);
     this.#changed();
     await this.#chat.joined(self, resumed);
+    await this.#calls.rejoined();
   }
 
   #awaitReturns(graceMs: number): void {
@@ -387,6 +398,7 @@ export class RoomSession {
         // One answer per requester at a time: what is still queued of the last one is replaced.
         this.#connection.discardAnswer(requester);
         await this.#chat.answer(requester, await this.#openSummary(requester, summary));
+        await this.#calls.answerNewcomer(requester);
         break;
       }
       case 'rm': {
@@ -420,6 +432,10 @@ export class RoomSession {
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
+      case 'call':
+      case 'sdp':
+      case 'ice':
+        return this.#calls.receive(envelope, received);
       default:
         assertNever(envelope);
     }
@@ -436,6 +452,7 @@ export class RoomSession {
     this.#authors.departed(peer);
     this.#connection.discardAnswer(peer);
     this.#presence.forget(peer);
+    this.#calls.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }
