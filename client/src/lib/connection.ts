@@ -75,6 +75,8 @@ export class Connection {
   #openTimer: ReturnType<typeof setTimeout> | undefined;
   #limits: Limits | undefined;
   #outbox: string[] = [];
+  /** Bulk frames (file chunks): sent only when nothing else waits, so text is never stuck behind them. */
+  #bulk: { text: string; sent(left: boolean): void }[] = [];
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Takes this connection's id back after a drop, within the relay's grace period. */
@@ -105,6 +107,18 @@ export class Connection {
     this.#outbox.push(encodeClientFrame(frame));
     this.#drain();
     return true;
+  }
+
+  /**
+   * Queues a bulk frame behind every ordinary one. Resolves true once it has
+   * been handed to the socket, false if the connection dropped first.
+   */
+  sendBulk(frame: ClientFrame): Promise<boolean> {
+    if (this.#state !== 'connected') return Promise.resolve(false);
+    return new Promise((sent) => {
+      this.#bulk.push({ text: encodeClientFrame(frame), sent });
+      this.#drain();
+    });
   }
 
   /** Closes for good, with a close handshake so the room hears at once. */
@@ -176,6 +190,7 @@ export class Connection {
     const socket = this.#socket;
     this.#socket = undefined;
     this.#outbox = [];
+    for (const { sent } of this.#bulk.splice(0)) sent(false);
     if (!socket) return undefined;
     socket.onmessage = socket.onclose = socket.onerror = null;
     return socket.readyState <= socketOpen ? socket : undefined;
@@ -183,7 +198,7 @@ export class Connection {
 
   #drain(): void {
     if (this.#drainTimer !== undefined) return;
-    while (this.#outbox.length > 0 && this.#socket?.readyState === socketOpen) {
+    while (this.#outbox.length + this.#bulk.length > 0 && this.#socket?.readyState === socketOpen) {
       const wait = this.#pacer.take(Date.now());
       if (wait > 0) {
         this.#drainTimer = setTimeout(() => {
@@ -192,7 +207,13 @@ export class Connection {
         }, wait);
         return;
       }
-      this.#socket.send(this.#outbox.shift()!);
+      if (this.#outbox.length > 0) {
+        this.#socket.send(this.#outbox.shift()!);
+      } else {
+        const bulk = this.#bulk.shift()!;
+        this.#socket.send(bulk.text);
+        bulk.sent(true);
+      }
     }
   }
 

@@ -4,15 +4,16 @@
 // but a broken or hostile client cannot crash anyone.
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
+import { fileDecoders, type FileEnvelope } from './files/envelopes.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | FileEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
 /** One decoder per kind; the type makes a missing kind a compile error. */
-const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders };
+const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...fileDecoders };
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);

@@ -10,6 +10,8 @@ import { decryptText, encryptText, messageKeyFromSecret, roomIdFromSecret } from
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
 import { fitsPayload } from './envelope-fields.ts';
 import type { LiveEvent, Received, RoomContext } from './feature.ts';
+import type { FileAnnouncement } from './files/envelopes.ts';
+import { Files, type OutgoingFile } from './files/files.ts';
 import { Presence } from './presence/presence.ts';
 import type { Ttl } from './ttl.ts';
 
@@ -50,6 +52,7 @@ export class RoomSession {
   readonly #now: () => number;
   readonly #chat: Chat;
   readonly #presence: Presence;
+  readonly #files: Files;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -81,6 +84,7 @@ export class RoomSession {
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
+    this.#files = new Files(context);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -108,6 +112,11 @@ export class RoomSession {
     return this.#chat.history;
   }
 
+  /** Images and files: their transfers and the content held. */
+  get files(): Files {
+    return this.#files;
+  }
+
   get names(): ReadonlyMap<PeerId, string> {
     return this.#presence.names;
   }
@@ -131,6 +140,17 @@ export class RoomSession {
   async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
     const error = await this.#chat.send(text, options);
     if (!error) this.#presence.sentMessage();
+    return error;
+  }
+
+  /** Sends a file (an image, when its type says so) as a message; returns an error text if it cannot be sent. */
+  async sendFile(file: OutgoingFile, options: { ttl?: Ttl } = {}): Promise<string | undefined> {
+    if (this.state !== 'connected') return 'Files can be sent only while connected.';
+    const announcement = await this.#files.prepare(file);
+    if (typeof announcement === 'string') return announcement;
+    const error = await this.#chat.send('', { ...options, file: announcement });
+    if (error) this.#files.cancel(announcement.id);
+    else this.#files.broadcast(announcement.id);
     return error;
   }
 
@@ -162,6 +182,7 @@ export class RoomSession {
   leave(): void {
     this.#chat.stop();
     this.#presence.stop();
+    this.#files.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
@@ -186,6 +207,7 @@ export class RoomSession {
       now: () => this.#now(),
       maxPayload: () => this.#maxPayload(),
       send: (envelope, to) => this.#send(envelope, to),
+      sendBulk: (envelope, to) => this.#sendBulk(envelope, to),
       fetch: (summary) => this.#fetch(summary),
       notice: (notice) => this.#addNotice(notice),
       live: (event) => this.#options.onLive?.(event),
@@ -212,6 +234,7 @@ export class RoomSession {
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
+    this.#files.renamedSelf(previous, self);
     if (previous === undefined) {
       this.#addNotice({
         type: 'info',
@@ -293,8 +316,14 @@ export class RoomSession {
     switch (envelope.kind) {
       case 'message':
       case 'batch':
+        this.#files.announced(fileAnnouncements(envelope), received, envelope.kind === 'message');
+        return this.#chat.receive(envelope, received);
       case 'summary':
         return this.#chat.receive(envelope, received);
+      case 'file-chunk':
+      case 'file-request':
+      case 'file-cancel':
+        return void this.#files.receive(envelope, received);
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
@@ -311,6 +340,7 @@ export class RoomSession {
   #departed(peer: PeerId): Notice {
     this.peers.delete(peer);
     this.#presence.forget(peer);
+    this.#files.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }
@@ -330,6 +360,13 @@ export class RoomSession {
     this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
   }
 
+  async #sendBulk(envelope: Envelope, to?: PeerId): Promise<boolean> {
+    const json = encodeEnvelope(envelope);
+    if (!fitsPayload(json, this.#maxPayload())) return false;
+    const payload = await encryptText(this.#key, json);
+    return this.#connection.sendBulk(to === undefined ? ['send', payload] : ['send', payload, to]);
+  }
+
   async #fetch(summary?: Envelope): Promise<void> {
     const json = summary === undefined ? undefined : encodeEnvelope(summary);
     if (json === undefined || !fitsPayload(json, this.#maxPayload())) return void this.#connection.send(['fetch']);
@@ -341,4 +378,10 @@ export class RoomSession {
     this.#chat.expireDue();
     this.#options.onChange();
   }
+}
+
+/** The files announced in a message or a batch of messages. */
+function fileAnnouncements(envelope: Envelope & { kind: 'message' | 'batch' }): FileAnnouncement[] {
+  const messages = envelope.kind === 'message' ? [envelope.message] : envelope.messages;
+  return messages.flatMap((message) => (message.file ? [message.file] : []));
 }

@@ -4,6 +4,7 @@ import { assertNever, type PeerId } from '../../../../protocol/index.ts';
 import { v4 as uuidv4 } from 'uuid';
 import type { Envelope } from '../envelope.ts';
 import type { Received, RoomContext } from '../feature.ts';
+import type { FileAnnouncement } from '../files/envelopes.ts';
 import type { Ttl } from '../ttl.ts';
 import { maxTextLength, type ChatEnvelope } from './envelopes.ts';
 import { batchEnvelopes, HistoryStore, toDelivered, toWire, type ChatMessage } from './history.ts';
@@ -21,7 +22,10 @@ export class Chat {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
+  async send(
+    text: string,
+    options: { action?: boolean; ttl?: Ttl; file?: FileAnnouncement } = {},
+  ): Promise<string | undefined> {
     if (text.length > maxTextLength) return `That message is too long (at most ${maxTextLength} characters).`;
     const message: ChatMessage = {
       kind: 'message',
@@ -31,6 +35,7 @@ export class Chat {
       action: options.action ?? false,
       ttl: options.ttl ?? 0,
       ts: NaN,
+      ...(options.file && { file: options.file }),
     };
     const alone = batchEnvelopes(
       this.#room.name(),

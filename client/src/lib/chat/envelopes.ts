@@ -3,6 +3,7 @@
 // peer sends (inside `fetch`) of what it already holds.
 import { isRecord, isValidName, type EnvelopeDecoders } from '../envelope-fields.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
+import { toFileAnnouncement, type FileAnnouncement } from '../files/envelopes.ts';
 
 export const maxTextLength = 10_000;
 
@@ -15,6 +16,8 @@ export interface WireMessage {
   /** Lifetime in milliseconds from `ts`; absent or 0 for none. */
   ttl?: Ttl;
   ts?: number;
+  /** An image or file it carries; the text may then be empty. */
+  file?: FileAnnouncement;
 }
 
 /** A message that has been delivered once and so has its place in the order. */
@@ -42,8 +45,10 @@ const messageIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefined {
   if (!isRecord(value)) return undefined;
   const { id, text, action, ttl, ts } = value;
+  const file = value.file === undefined ? undefined : toFileAnnouncement(value.file);
   if (typeof id !== 'string' || !messageIdPattern.test(id)) return undefined;
-  if (typeof text !== 'string' || text.length === 0 || text.length > maxTextLength) return undefined;
+  if (value.file !== undefined && !file) return undefined;
+  if (typeof text !== 'string' || text.length > maxTextLength || (text.length === 0 && !file)) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
   const hasTs = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
@@ -52,6 +57,7 @@ function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefine
   if (action) message.action = true;
   if (ttl) message.ttl = ttl;
   if (hasTs) message.ts = ts;
+  if (file) message.file = file;
   return message;
 }
 
