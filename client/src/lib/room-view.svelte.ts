@@ -26,6 +26,8 @@ export class RoomView {
   connection = $state<ConnectionState>('connecting');
   unreadable = $state(0);
   selfId = $state<PeerId | undefined>();
+  /** Counts updates, for views of state that changes in place (file transfers). */
+  revision = $state(0);
   readonly names = new SvelteMap<PeerId, string>();
   #session: RoomSession | undefined;
   #scheduled = false;
@@ -84,5 +86,6 @@ export class RoomView {
     this.connection = session.state;
     this.unreadable = session.unreadable;
     this.selfId = session.selfId;
+    this.revision++;
   }
 }
