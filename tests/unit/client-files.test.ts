@@ -22,6 +22,7 @@ import { Files } from '../../client/src/lib/files/files.ts';
 import { safeFileName } from '../../client/src/lib/files/names.ts';
 import { crc32, pngChunk, stripJpeg, stripPng, tiffOrientation } from '../../client/src/lib/files/strip.ts';
 import { IncomingFile, ReceivedBudget } from '../../client/src/lib/files/transfer.ts';
+import { cameraTiff, jpegSegment, metadataLeft, xmp } from '../support/image-fixtures.ts';
 
 const encoder = new TextEncoder();
 
@@ -328,50 +329,6 @@ describe('file names', () => {
 
 // --- Metadata fixtures ---
 
-function u16be(value: number): number[] {
-  return [value >> 8, value & 0xff];
-}
-
-/** A big-endian TIFF with orientation, camera make, a GPS IFD and a date: what a phone writes. */
-function cameraTiff(orientation: number): Uint8Array {
-  const make = encoder.encode('PhoneCam\0');
-  const date = encoder.encode('2024:05:01 12:00:00\0');
-  const entry = (tag: number, type: number, count: number, value: number[]) => [
-    ...u16be(tag),
-    ...u16be(type),
-    0,
-    0,
-    ...u16be(count),
-    ...value,
-  ];
-  const ifd0At = 8;
-  const ifd0Entries = 4;
-  const ifd0End = ifd0At + 2 + ifd0Entries * 12 + 4;
-  const gpsAt = ifd0End;
-  const gpsEnd = gpsAt + 2 + 12 + 4;
-  const makeAt = gpsEnd;
-  const dateAt = makeAt + make.length;
-  const ifd0 = [
-    ...u16be(ifd0Entries),
-    ...entry(0x010f, 2, make.length, [0, 0, ...u16be(makeAt)]),
-    ...entry(0x0112, 3, 1, [...u16be(orientation), 0, 0]),
-    ...entry(0x0132, 2, date.length, [0, 0, ...u16be(dateAt)]),
-    ...entry(0x8825, 4, 1, [0, 0, ...u16be(gpsAt)]),
-    0,
-    0,
-    0,
-    0,
-  ];
-  const gps = [...u16be(1), ...entry(0x0001, 2, 2, [0x4e, 0, 0, 0]), 0, 0, 0, 0]; // latitude ref "N"
-  return new Uint8Array([0x4d, 0x4d, 0, 42, 0, 0, 0, ifd0At, ...ifd0, ...gps, ...make, ...date]);
-}
-
-const xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>48,51.0N</exif:GPSLatitude></x:xmpmeta>';
-
-function jpegSegment(marker: number, body: Uint8Array): number[] {
-  return [0xff, marker, ...u16be(body.length + 2), ...body];
-}
-
 function jpegFixture(orientation: number) {
   const pixels = {
     dqt: jpegSegment(0xdb, randomBytes(65)),
@@ -400,14 +357,6 @@ function jpegFixture(orientation: number) {
     ...pixels.scan,
   ]);
   return { bytes, kept: [...icc, ...pixels.dqt, ...pixels.sof, ...pixels.dht, ...pixels.scan] };
-}
-
-/** Everything in the bytes that would identify the camera or the place. */
-function metadataLeft(bytes: Uint8Array): string[] {
-  const text = new TextDecoder('latin1').decode(bytes);
-  return ['PhoneCam', '2024:05:01', 'GPSLatitude', 'xmpmeta', 'IPTC', 'Paris', 'Comment', 'Software'].filter((mark) =>
-    text.includes(mark),
-  );
 }
 
 describe('metadata removal', () => {
