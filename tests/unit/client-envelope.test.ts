@@ -23,6 +23,11 @@ describe('envelopes', () => {
       'text',
       { ...good, v: 2 },
       { ...good, kind: 'shout' },
+      // Names every object has must not reach the decoder table's prototype.
+      { ...good, kind: 'toString' },
+      { ...good, kind: '__proto__' },
+      { ...good, kind: 'constructor' },
+      { ...good, kind: 1 },
       { ...good, name: '' },
       { ...good, name: 'x'.repeat(33) },
       { ...good, message: { ...good.message, id: 'not-a-uuid' } },
