@@ -18,7 +18,10 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { startRelay } from '../support/relay.ts';
 import { sleep } from '../support/wait.ts';
+import { fileTransferRows } from './client-files.ts';
 import { median, quantile } from './stats.ts';
+
+export { runFileReceiver } from './client-files.ts';
 
 const peerCount = 20;
 const totalMessages = 10_000;
@@ -173,7 +176,15 @@ async function newcomer(browser: TestBrowser, link: string): Promise<Newcomer & 
   return { page, totalMs, connectedMs: seen.connected!, firstHistoryMs: seen.firstHistory!, held };
 }
 
-export async function main(): Promise<void> {
+function printRows(rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+}
+
+/** The whole benchmark, or with `only` "files" just the file transfers. */
+export async function main(only?: string): Promise<void> {
+  if (only === 'files') return printRows(await fileTransferRows());
   const jsGzip = gzippedJsBytes();
   // Rate limiting off, as documented for benchmarks: the peers fill the room quickly.
   const relay = await startRelay({ RATE_LIMIT: '0' });
@@ -282,9 +293,7 @@ export async function main(): Promise<void> {
       ],
     ];
     if (held !== totalMessages) throw new Error(`the newcomer holds ${held} messages, expected ${totalMessages}`);
-    const width = Math.max(...rows.map(([name]) => name.length));
-    console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
-    for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+    return printRows([...rows, ...(await fileTransferRows())]);
   } finally {
     peers.stop();
     await browser.close();
