@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { browserSession, createRoom, openRoom, send, waitForMessage } from '../support/browser.ts';
+import { card, choose, drawnImage } from '../support/files.ts';
 import { metadataLeft, withCameraMetadata } from '../support/image-fixtures.ts';
 
 const session = browserSession();
@@ -51,21 +52,6 @@ async function person(readsBlobs = true): Promise<Page> {
   return page;
 }
 
-/** A real image drawn by the browser, as bytes. */
-async function drawnImage(page: Page, type: 'image/jpeg' | 'image/png'): Promise<Uint8Array> {
-  const bytes = await page.evaluate(async (mime) => {
-    const canvas = new OffscreenCanvas(64, 48);
-    const context = canvas.getContext('2d')!;
-    context.fillStyle = '#3060c0';
-    context.fillRect(0, 0, 64, 48);
-    context.fillStyle = '#f0c040';
-    context.fillRect(8, 8, 24, 16);
-    const blob = await canvas.convertToBlob({ type: mime });
-    return [...new Uint8Array(await blob.arrayBuffer())];
-  }, type);
-  return new Uint8Array(bytes);
-}
-
 /** Dispatches a paste or a drop of one file, as the browser does for a screenshot or a dragged file. */
 async function pasteOrDrop(page: Page, how: 'paste' | 'drop', name: string, bytes: Uint8Array): Promise<void> {
   await page.evaluate(
@@ -82,12 +68,6 @@ async function pasteOrDrop(page: Page, how: 'paste' | 'drop', name: string, byte
     },
     { how, name, bytes: [...bytes] },
   );
-}
-
-async function choose(page: Page, name: string, bytes: Uint8Array): Promise<void> {
-  await page
-    .locator('[data-testid="attach-input"]')
-    .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
 }
 
 /** The bytes behind each full image shown, by file name, read through its blob: URL. */
@@ -112,10 +92,6 @@ async function waitForImages(page: Page, count: number): Promise<void> {
       timeout: 20_000,
     },
   );
-}
-
-function card(page: Page, name: string) {
-  return page.locator('.messages .file').filter({ has: page.locator('.file-name', { hasText: name }) });
 }
 
 /** Clicks Save on a file's card and returns what was saved. */
