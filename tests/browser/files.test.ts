@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { browserSession, createRoom, openRoom, send, waitForMessage } from '../support/browser.ts';
+import { browserSession, createRoom, openRoom, waitForMessage } from '../support/browser.ts';
 import { card, choose, drawnImage } from '../support/files.ts';
 import { metadataLeft, withCameraMetadata } from '../support/image-fixtures.ts';
 
@@ -150,39 +150,49 @@ describe('images and files', () => {
     expect(dialogs).toEqual([]);
   });
 
-  it('a 10 MiB file arrives intact with progress shown, and text sent meanwhile arrives within a second', async () => {
-    await choose(alice, 'big.bin', big);
-    const progress = card(bob, 'big.bin').locator('.file-progress');
-    await progress.waitFor({ timeout: 10_000 });
-    const shownPercent = (await progress.locator('.file-percent').textContent())?.replace(/\s+/g, ' ');
-    expect(shownPercent).toMatch(/Receiving .* of 10 MB \(\d+%\)/);
-    const sentAt = Date.now();
-    await send(alice, 'still talking');
-    await waitForMessage(bob, 'still talking');
-    expect(Date.now() - sentAt).toBeLessThan(1000);
-    expect(await progress.isVisible()).toBe(true); // the transfer was still under way
-    const saved = await save(bob, 'big.bin');
-    expect(sha(saved.bytes)).toBe(sha(big));
-  });
+  it(
+    'a 10 MiB file arrives intact with progress shown, and text sent meanwhile arrives within a second',
+    { timeout: 45_000 },
+    async () => {
+      await choose(alice, 'big.bin', big);
+      const progress = card(bob, 'big.bin').locator('.file-progress');
+      await progress.waitFor({ timeout: 10_000 });
+      const shownPercent = (await progress.locator('.file-percent').textContent())?.replace(/\s+/g, ' ');
+      expect(shownPercent).toMatch(/Receiving .* of 10 MB \(\d+%\)/);
+      const box = alice.getByLabel('Message', { exact: true });
+      await box.fill('still talking');
+      const sentAt = Date.now();
+      await box.press('Enter');
+      await waitForMessage(bob, 'still talking');
+      expect(Date.now() - sentAt).toBeLessThan(1000);
+      expect(await progress.isVisible()).toBe(true); // the transfer was still under way
+      const saved = await save(bob, 'big.bin');
+      expect(sha(saved.bytes)).toBe(sha(big));
+    },
+  );
 
-  it('a newcomer sees the earlier images and files, under the page CSP, can open the images and save the files', async () => {
-    const dave = await person(false);
-    await openRoom(dave, link);
-    await waitForImages(dave, 3);
-    await dave.waitForFunction(() =>
-      [...document.querySelectorAll<HTMLImageElement>('img.file-image')].every(
-        (image) => image.complete && image.naturalWidth > 0,
-      ),
-    );
-    expect(await dave.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
-    const names = await dave.locator('.messages .file .file-name').allTextContents();
-    expect(names).toEqual(['photo.jpg', 'screenshot.png', 'dropped.jpg', 'evil.png', 'big.bin']);
-    await dave.locator('img.file-image').first().click();
-    await dave.locator('dialog.lightbox[open] img').waitFor();
-    await dave.keyboard.press('Escape');
-    expect(sha((await save(dave, 'big.bin')).bytes)).toBe(sha(big));
-    expect((await save(dave, 'photo.jpg')).bytes).toEqual(Buffer.from(sent['photo.jpg']!));
-  });
+  it(
+    'a newcomer sees the earlier images and files, under the page CSP, can open the images and save the files',
+    { timeout: 45_000 },
+    async () => {
+      const dave = await person(false);
+      await openRoom(dave, link);
+      await waitForImages(dave, 3);
+      await dave.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('img.file-image')].every(
+          (image) => image.complete && image.naturalWidth > 0,
+        ),
+      );
+      expect(await dave.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+      const names = await dave.locator('.messages .file .file-name').allTextContents();
+      expect(names).toEqual(['photo.jpg', 'screenshot.png', 'dropped.jpg', 'evil.png', 'big.bin']);
+      await dave.locator('img.file-image').first().click();
+      await dave.locator('dialog.lightbox[open] img').waitFor();
+      await dave.keyboard.press('Escape');
+      expect(sha((await save(dave, 'big.bin')).bytes)).toBe(sha(big));
+      expect((await save(dave, 'photo.jpg')).bytes).toEqual(Buffer.from(sent['photo.jpg']!));
+    },
+  );
 
   it('no file content, file name or file key crosses the wire in clear', async () => {
     const keys = (

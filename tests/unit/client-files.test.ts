@@ -205,7 +205,7 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       const decoded = decodeEnvelope(encodeEnvelope(envelope))!;
       for (const [peer, files] of rooms) {
         if (peer === self || (to !== undefined && to !== peer)) continue;
-        const received: Received = { from: self, ts: 1, self: false };
+        const received: Received = { from: self, ts: 1, self: false, unicast: to !== undefined };
         if (decoded.kind === 'file-chunk' || decoded.kind === 'file-request' || decoded.kind === 'file-cancel') {
           await files.receive(decoded, received);
         }
@@ -222,6 +222,7 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       send: async (envelope, to) => void (await deliver(envelope, to)),
       sendBulk: deliver,
       fetch: async () => undefined,
+      samePerson: (a, b) => a === b,
       notice: (notice) => {
         if (notice.type === 'info') notices.push(notice.text);
         return { kind: 'notice', id: 'n', ts: 0, notice };
@@ -235,7 +236,7 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
   return { author: rooms.get('author')!, reader: rooms.get('reader')!, notices };
 }
 
-const fromAuthor: Received = { from: 'author', ts: 1, self: false };
+const fromAuthor: Received = { from: 'author', ts: 1, self: false, unicast: false };
 
 describe('Files', () => {
   it('a live file reaches a reader whole, and a newcomer fetches it from the author', async () => {
@@ -442,5 +443,56 @@ describe('metadata removal', () => {
   it('PNG: a truncated file is refused', () => {
     const { bytes } = pngFixture(1);
     expect(stripPng(bytes.subarray(0, bytes.length - 20))).toBeUndefined();
+  });
+});
+
+describe('lost chunks', () => {
+  it('a receiver names the ranges it lacks, and the author sends just those', async () => {
+    const bytes = randomBytes(10 * 1024);
+    const { announcement, chunks } = await sealedFile(bytes);
+    const incoming = new IncomingFile(announcement, importFileKey(announcement.key), 0);
+    for (const index of [0, 3, 4, 8]) await incoming.accept(index, chunks[index]!.last, chunks[index]!.data, 1);
+    expect(incoming.missing()).toEqual([
+      [1, 2],
+      [5, 7],
+      [9, 9],
+    ]);
+    const request = decodeEnvelope(
+      JSON.stringify({ v: 1, kind: 'file-request', id: announcement.id, missing: incoming.missing() }),
+    );
+    expect(request).toMatchObject({
+      missing: [
+        [1, 2],
+        [5, 7],
+        [9, 9],
+      ],
+    });
+    expect(
+      decodeEnvelope(JSON.stringify({ v: 1, kind: 'file-request', id: announcement.id, missing: [[3, 1]] })),
+    ).toBeUndefined();
+  });
+
+  it('the author answers a request for missing chunks with those chunks only, and the file completes', async () => {
+    const { author, reader } = pairOfRooms();
+    const bytes = randomBytes(20_000);
+    const announcement = (await author.prepare({ name: 'a.bin', bytes })) as FileAnnouncement;
+    reader.announced([announcement], fromAuthor, true);
+    // The live chunks, but for two lost on the way.
+    const key = await importFileKey(announcement.key);
+    const count = chunkCount(bytes.length, announcement.chunkSize);
+    for (let index = 0; index < count; index++) {
+      if (index === 2 || index === 3) continue;
+      const last = index === count - 1;
+      const plaintext = bytes.slice(index * announcement.chunkSize, (index + 1) * announcement.chunkSize);
+      const data = await sealChunk(key, { fileId: announcement.id, index, last }, plaintext);
+      await reader.receive({ v: 1, kind: 'file-chunk', id: announcement.id, index, last, data }, fromAuthor);
+    }
+    expect(reader.status(announcement.id)?.state).toBe('receiving');
+    await author.receive(
+      { v: 1, kind: 'file-request', id: announcement.id, missing: [[2, 3]] },
+      { ...fromAuthor, from: 'reader' },
+    );
+    await waitFor(() => reader.status(announcement.id)?.state === 'ready');
+    expect(reader.content(announcement.id)?.bytes).toEqual(bytes);
   });
 });

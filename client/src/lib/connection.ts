@@ -65,6 +65,22 @@ const finalCloseCodes: ReadonlySet<number> = new Set([CloseCode.replaced]);
 
 const socketOpen = 1;
 
+/**
+ * Bytes of frames waiting to go out, at most: a room that keeps asking for
+ * history (or a slow link) cannot grow the tab's memory without end.
+ */
+export const maxQueuedBytes = 8 * 1024 * 1024;
+
+export interface SendOptions {
+  /** History answering this peer's `fetch`: it goes after live frames, and a newer answer replaces it. */
+  answerTo?: PeerId;
+}
+
+interface Queued {
+  text: string;
+  answerTo: PeerId | undefined;
+}
+
 export class Connection {
   readonly #options: ConnectionOptions;
   readonly #backoff: Backoff;
@@ -74,9 +90,14 @@ export class Connection {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #openTimer: ReturnType<typeof setTimeout> | undefined;
   #limits: Limits | undefined;
-  #outbox: string[] = [];
-  /** Bulk frames (file chunks): sent only when nothing else waits, so text is never stuck behind them. */
-  #bulk: { text: string; sent(left: boolean): void }[] = [];
+  /** Live frames first, then history answers, each in the order sent. */
+  #live: Queued[] = [];
+  #answers: Queued[] = [];
+  #queuedBytes = 0;
+  /** Frames refused because the queue was full. */
+  overflowed = 0;
+  /** Bulk senders waiting for the queue to empty (see `roomFor`). */
+  #waiting: { frames: number; resolve(connected: boolean): void }[] = [];
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Takes this connection's id back after a drop, within the relay's grace period. */
@@ -92,6 +113,11 @@ export class Connection {
     return this.#state;
   }
 
+  /** Frames and bytes waiting to go out. */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#live.length + this.#answers.length, bytes: this.#queuedBytes };
+  }
+
   /** The relay's limits, once `init` has arrived. */
   get limits(): Limits | undefined {
     return this.#limits;
@@ -102,22 +128,42 @@ export class Connection {
    * Returns false (and drops it) when there is no connection: the caller
    * decides what to send again after the next `init`.
    */
-  send(frame: ClientFrame): boolean {
+  send(frame: ClientFrame, { answerTo }: SendOptions = {}): boolean {
     if (this.#state !== 'connected') return false;
-    this.#outbox.push(encodeClientFrame(frame));
+    const text = encodeClientFrame(frame);
+    if (this.#queuedBytes + text.length > maxQueuedBytes) {
+      this.overflowed++;
+      return false;
+    }
+    this.#queuedBytes += text.length;
+    (answerTo === undefined ? this.#live : this.#answers).push({ text, answerTo });
     this.#drain();
     return true;
   }
 
   /**
-   * Queues a bulk frame behind every ordinary one. Resolves true once it has
-   * been handed to the socket, false if the connection dropped first.
+   * Resolves true once fewer than `frames` frames wait to go out, false if the
+   * connection drops first. Bulk data (file chunks) waits for this before it
+   * is sealed and queued, so it never holds up text for more than a frame or
+   * two, and frames still leave in the order they were sealed.
    */
-  sendBulk(frame: ClientFrame): Promise<boolean> {
+  roomFor(frames: number): Promise<boolean> {
     if (this.#state !== 'connected') return Promise.resolve(false);
-    return new Promise((sent) => {
-      this.#bulk.push({ text: encodeClientFrame(frame), sent });
-      this.#drain();
+    if (this.#live.length + this.#answers.length < frames) return Promise.resolve(true);
+    return new Promise((resolve) => this.#waiting.push({ frames, resolve }));
+  }
+
+  #wakeWaiting(): void {
+    const waiting = this.#live.length + this.#answers.length;
+    this.#waiting = this.#waiting.filter(({ frames, resolve }) => waiting >= frames || void resolve(true));
+  }
+
+  /** Drops what is still queued of an earlier answer to `peer`: it asked again, or left. */
+  discardAnswer(peer: PeerId): void {
+    this.#answers = this.#answers.filter((queued) => {
+      if (queued.answerTo !== peer) return true;
+      this.#queuedBytes -= queued.text.length;
+      return false;
     });
   }
 
@@ -189,8 +235,10 @@ export class Connection {
   #detach(): SocketLike | undefined {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#outbox = [];
-    for (const { sent } of this.#bulk.splice(0)) sent(false);
+    this.#live = [];
+    this.#answers = [];
+    this.#queuedBytes = 0;
+    for (const { resolve } of this.#waiting.splice(0)) resolve(false);
     if (!socket) return undefined;
     socket.onmessage = socket.onclose = socket.onerror = null;
     return socket.readyState <= socketOpen ? socket : undefined;
@@ -198,7 +246,7 @@ export class Connection {
 
   #drain(): void {
     if (this.#drainTimer !== undefined) return;
-    while (this.#outbox.length + this.#bulk.length > 0 && this.#socket?.readyState === socketOpen) {
+    while (this.#live.length + this.#answers.length > 0 && this.#socket?.readyState === socketOpen) {
       const wait = this.#pacer.take(Date.now());
       if (wait > 0) {
         this.#drainTimer = setTimeout(() => {
@@ -207,13 +255,10 @@ export class Connection {
         }, wait);
         return;
       }
-      if (this.#outbox.length > 0) {
-        this.#socket.send(this.#outbox.shift()!);
-      } else {
-        const bulk = this.#bulk.shift()!;
-        this.#socket.send(bulk.text);
-        bulk.sent(true);
-      }
+      const next = (this.#live.length > 0 ? this.#live : this.#answers).shift()!;
+      this.#queuedBytes -= next.text.length;
+      this.#socket.send(next.text);
+      this.#wakeWaiting();
     }
   }
 

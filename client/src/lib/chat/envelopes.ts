@@ -1,7 +1,8 @@
 // The conversation's envelope kinds: a message as it is first sent, a batch
 // of an author's earlier messages for a newcomer, and the summary a returning
 // peer sends (inside `fetch`) of what it already holds.
-import { isRecord, isValidName, type EnvelopeDecoders } from '../envelope-fields.ts';
+import { MAX_TIMESTAMP } from '../../../../protocol/index.ts';
+import { isRecord, isValidName, withoutDeceptive, type EnvelopeDecoders } from '../envelope-fields.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
 import { toFileAnnouncement, type FileAnnouncement } from '../files/envelopes.ts';
 
@@ -44,14 +45,15 @@ const messageIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefined {
   if (!isRecord(value)) return undefined;
-  const { id, text, action, ttl, ts } = value;
-  const file = value.file === undefined ? undefined : toFileAnnouncement(value.file);
+  const { id, action, ttl, ts } = value;
   if (typeof id !== 'string' || !messageIdPattern.test(id)) return undefined;
+  const file = value.file === undefined ? undefined : toFileAnnouncement(value.file);
   if (value.file !== undefined && !file) return undefined;
-  if (typeof text !== 'string' || text.length > maxTextLength || (text.length === 0 && !file)) return undefined;
+  const text = typeof value.text === 'string' ? withoutDeceptive(value.text) : '';
+  if (typeof value.text !== 'string' || text.length > maxTextLength || (text.length === 0 && !file)) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
-  const hasTs = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+  const hasTs = typeof ts === 'number' && ts > 0 && ts <= MAX_TIMESTAMP;
   if (needsTs ? !hasTs : ts !== undefined && !hasTs) return undefined;
   const message: WireMessage = { id, text };
   if (action) message.action = true;

@@ -37,10 +37,31 @@ export interface FileAnnouncement {
   stripped?: boolean;
 }
 
+export type ChunkRange = [first: number, last: number];
+
+/** Ranges a request may name; a receiver missing more asks again once these arrived. */
+export const maxRequestedRanges = 32;
+
+function toRanges(value: unknown): ChunkRange[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxRequestedRanges) return undefined;
+  const ranges = value.filter(
+    (range): range is ChunkRange =>
+      Array.isArray(range) &&
+      range.length === 2 &&
+      isCount(range[0], 0, 2 ** 31) &&
+      isCount(range[1], range[0], 2 ** 31),
+  );
+  return ranges.length === value.length ? ranges : undefined;
+}
+
 export type FileEnvelope =
   | { v: 1; kind: 'file-chunk'; id: string; index: number; last: boolean; data: string }
-  /** A newcomer (or a retry) asks the author for a file's content. */
-  | { v: 1; kind: 'file-request'; id: string }
+  /**
+   * A newcomer (or a retry) asks the author for a file's content; a receiver
+   * that lost chunks (its connection dropped for a moment) names the ranges
+   * of indexes it lacks, each [first, last].
+   */
+  | { v: 1; kind: 'file-request'; id: string; missing?: ChunkRange[] }
   /** From the author: the transfer stops. From a receiver: stop sending it to me. */
   | { v: 1; kind: 'file-cancel'; id: string };
 
@@ -101,7 +122,10 @@ export const fileDecoders: EnvelopeDecoders<FileEnvelope> = {
     return { v: 1, kind: 'file-chunk', id, index, last, data };
   },
   'file-request'(value) {
-    return isFileId(value.id) ? { v: 1, kind: 'file-request', id: value.id } : undefined;
+    if (!isFileId(value.id)) return undefined;
+    if (value.missing === undefined) return { v: 1, kind: 'file-request', id: value.id };
+    const missing = toRanges(value.missing);
+    return missing && { v: 1, kind: 'file-request', id: value.id, missing };
   },
   'file-cancel'(value) {
     return isFileId(value.id) ? { v: 1, kind: 'file-cancel', id: value.id } : undefined;

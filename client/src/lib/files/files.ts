@@ -7,7 +7,7 @@ import type { Envelope } from '../envelope.ts';
 import type { Received, RoomContext } from '../feature.ts';
 import { chunkSizeFor, importFileKey, newFileId, newFileKey, sealChunk, sha256 } from './chunks.ts';
 import { detectType, isInlineType, type DetectedType } from './detect.ts';
-import { chunkCount, fileLimits, type FileAnnouncement, type FileEnvelope } from './envelopes.ts';
+import { chunkCount, fileLimits, type ChunkRange, type FileAnnouncement, type FileEnvelope } from './envelopes.ts';
 import { formatBytes } from './names.ts';
 import { IncomingFile, ReceivedBudget, type FileFailure } from './transfer.ts';
 
@@ -35,7 +35,9 @@ export interface OutgoingFile {
 export const autoFetchBytes = 8 * 1024 * 1024;
 /** Chunks being sealed or queued at once per transfer: enough to keep the socket busy, few enough to stop at once. */
 const pipelineDepth = 3;
-const stallCheckMs = 5_000;
+const stallCheckMs = 1_000;
+/** A transfer quiet this long asks its author again for the chunks it lacks (some were lost on the way). */
+const gapMs = 3_000;
 
 interface Known {
   announcement: FileAnnouncement;
@@ -100,7 +102,7 @@ export class Files {
 
   /** Our announcement went out: the chunks follow to the whole room. */
   broadcast(id: string): void {
-    void this.#serve(id, undefined);
+    void this.#serve(id, undefined, undefined);
   }
 
   /** Messages carrying announcements arrived: live ones are followed by their chunks, history ones are fetched on demand. */
@@ -146,7 +148,7 @@ export class Files {
         return this.#chunk(envelope, received.from);
       case 'file-request':
         if (this.#known.get(envelope.id)?.author === this.#room.selfId() && this.#content.has(envelope.id)) {
-          await this.#serve(envelope.id, received.from);
+          await this.#serve(envelope.id, received.from, envelope.missing);
         } else if (this.#known.get(envelope.id)?.author === this.#room.selfId()) {
           await this.#room.send({ v: 1, kind: 'file-cancel', id: envelope.id }, received.from);
         }
@@ -223,7 +225,7 @@ export class Files {
     this.#room.changed();
   }
 
-  async #serve(id: string, to: PeerId | undefined): Promise<void> {
+  async #serve(id: string, to: PeerId | undefined, ranges: ChunkRange[] | undefined): Promise<void> {
     const key = `${id}:${to ?? '*'}`;
     const known = this.#known.get(id);
     const content = this.#content.get(id);
@@ -236,7 +238,7 @@ export class Files {
       this.#room.changed();
     };
     progress(0);
-    const sent = await this.#sendChunks(key, announcement, content.bytes, to, progress);
+    const sent = await this.#sendChunks(key, announcement, content.bytes, to, ranges, progress);
     const stillServing = this.#serving.delete(key);
     if (to === undefined && this.#status.get(id)?.state === 'sending') {
       this.#status.set(id, sent && stillServing ? { state: 'ready' } : { state: 'failed', failure: 'cancelled' });
@@ -250,13 +252,14 @@ export class Files {
     announcement: FileAnnouncement,
     bytes: Uint8Array<ArrayBuffer>,
     to: PeerId | undefined,
+    ranges: ChunkRange[] | undefined,
     progress: (done: number) => void,
   ): Promise<boolean> {
     const { id, size, chunkSize } = announcement;
     const fileKey = await importFileKey(announcement.key);
     const count = chunkCount(size, chunkSize);
     const inFlight: Promise<boolean>[] = [];
-    for (let index = 0; index < count; index++) {
+    for (const index of chunkIndexes(count, ranges)) {
       if (!this.#serving.has(key)) return false;
       const last = index === count - 1;
       const end = Math.min(size, (index + 1) * chunkSize);
@@ -272,13 +275,23 @@ export class Files {
     if (this.#stallTimer !== undefined) return;
     this.#stallTimer = setInterval(() => {
       const now = this.#room.now();
-      for (const [id, incoming] of this.#incoming)
+      for (const [id, incoming] of this.#incoming) {
         if (incoming.stalled(now, this.#limits.stallMs)) this.#fail(id, 'stalled');
+        else if (incoming.stalled(now, gapMs) && now - incoming.askedAt >= gapMs) this.#askForGaps(id, incoming, now);
+      }
       if (this.#incoming.size === 0) {
         clearInterval(this.#stallTimer);
         this.#stallTimer = undefined;
       }
     }, stallCheckMs);
+  }
+
+  /** Chunks went missing (a dropped connection): the author sends them again, to us alone. */
+  #askForGaps(id: string, incoming: IncomingFile, now: number): void {
+    const author = this.#known.get(id)?.author;
+    if (!author || !this.#room.connected()) return;
+    incoming.askedAt = now;
+    void this.#room.send({ v: 1, kind: 'file-request', id, missing: incoming.missing() }, author);
   }
 
   /** The oldest received file made room for a newer one. */
@@ -298,5 +311,12 @@ export class Files {
     this.#drop(id);
     this.#status.set(id, { state: 'failed', failure });
     this.#room.changed();
+  }
+}
+
+/** The chunk indexes to send: every one, or those in the ranges asked for (within the file). */
+function* chunkIndexes(count: number, ranges: ChunkRange[] | undefined): Generator<number> {
+  for (const [first, last] of ranges ?? [[0, count - 1]]) {
+    for (let index = first; index <= Math.min(last, count - 1); index++) yield index;
   }
 }

@@ -2,7 +2,7 @@
 // the length the announcement implies, and the whole file is shown only when
 // its SHA-256 matches the announced one. The budget bounds what a tab holds.
 import { openChunk, sha256, type ChunkPosition } from './chunks.ts';
-import { chunkCount, type FileAnnouncement } from './envelopes.ts';
+import { chunkCount, maxRequestedRanges, type ChunkRange, type FileAnnouncement } from './envelopes.ts';
 
 export type FileFailure = 'too-large' | 'author-left' | 'integrity' | 'stalled' | 'cancelled' | 'released';
 
@@ -28,6 +28,8 @@ export class IncomingFile {
   #opened = 0;
   receivedBytes = 0;
   lastActivity: number;
+  /** When we last asked the author for missing chunks. */
+  askedAt = -Infinity;
 
   constructor(announcement: FileAnnouncement, key: CryptoKey | Promise<CryptoKey>, now: number) {
     this.announcement = announcement;
@@ -70,6 +72,18 @@ export class IncomingFile {
     }
     this.#chunks = [];
     return (await sha256(whole)) === this.announcement.hash ? whole : undefined;
+  }
+
+  /** The ranges of chunks not yet taken, at most `maxRequestedRanges` of them, oldest first. */
+  missing(): ChunkRange[] {
+    const ranges: ChunkRange[] = [];
+    for (let index = 0; index < this.count && ranges.length < maxRequestedRanges; index++) {
+      if (this.#claimed.has(index)) continue;
+      const first = index;
+      while (index + 1 < this.count && !this.#claimed.has(index + 1)) index++;
+      ranges.push([first, index]);
+    }
+    return ranges;
   }
 
   stalled(now: number, stallMs: number): boolean {
