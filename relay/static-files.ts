@@ -35,7 +35,7 @@ export function contentSecurityPolicy(host: string): string {
     "default-src 'self'",
     "script-src 'self'",
     `connect-src 'self'${sockets}`,
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "style-src 'self' 'unsafe-inline'",
     "object-src 'none'",
     "base-uri 'none'",

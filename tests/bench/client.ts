@@ -21,7 +21,10 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { startRelay } from '../support/relay.ts';
 import { sleep } from '../support/wait.ts';
+import { fileTransferRows } from './client-files.ts';
 import { median, quantile } from './stats.ts';
+
+export { runFileReceiver } from './client-files.ts';
 
 const peerCount = 20;
 const totalMessages = 10_000;
@@ -185,7 +188,6 @@ async function newcomer(browser: TestBrowser, link: string): Promise<Newcomer & 
   return { page, totalMs, connectedMs: seen.connected!, firstHistoryMs: seen.firstHistory!, held };
 }
 
-/** Newcomer times (ms) in a room filled by peers that do not seal, served the baseline build that does not either. */
 /** Where scripts/bench-client.mjs builds the baseline client. */
 const unsealedClientDir = 'dist/client-unsealed';
 
@@ -216,7 +218,15 @@ async function filledRoom(unsealed: boolean): Promise<FilledRoom> {
   };
 }
 
-export async function main(): Promise<void> {
+function printRows(rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+}
+
+/** The whole benchmark, or with `only` "files" just the file transfers. */
+export async function main(only?: string): Promise<void> {
+  if (only === 'files') return printRows(await fileTransferRows());
   const jsGzip = gzippedJsBytes();
   const browser = await launchBrowser();
   const baseline = await filledRoom(true);
@@ -334,9 +344,7 @@ export async function main(): Promise<void> {
       ],
     ];
     if (held !== totalMessages) throw new Error(`the newcomer holds ${held} messages, expected ${totalMessages}`);
-    const width = Math.max(...rows.map(([name]) => name.length));
-    console.log(`\nonetimechat client benchmark (${new Date().toISOString()})`);
-    for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+    return printRows([...rows, ...(await fileTransferRows())]);
   } finally {
     await baseline.stop();
     await room.stop();

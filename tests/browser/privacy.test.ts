@@ -164,6 +164,8 @@ describe('privacy', () => {
         "default-src 'self'",
         "script-src 'self'",
         `connect-src 'self' ws://${host} wss://${host}`,
+        // Received images are shown from memory through blob: URLs, nothing more.
+        "img-src 'self' data: blob:",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",

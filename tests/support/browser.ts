@@ -16,10 +16,17 @@ export const chromiumArgs = [
   '--disable-sync',
 ];
 
+export interface PersonOptions {
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+  /** Lets the test's own page scripts read blob: URLs, which the page's CSP rightly forbids. */
+  bypassCSP?: boolean;
+}
+
 export interface TestBrowser {
   browser: Browser;
   /** A new person: a fresh context (own storage) with one page. */
-  person(options?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<Page>;
+  person(options?: PersonOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -42,6 +49,7 @@ export async function launchBrowser(extraArgs: readonly string[] = []): Promise<
       const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1100, height: 760 },
         colorScheme: options.colorScheme ?? 'light',
+        bypassCSP: options.bypassCSP ?? false,
       });
       contexts.push(context);
       return context.newPage();

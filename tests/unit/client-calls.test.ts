@@ -124,6 +124,7 @@ function fakeRoom(self = 'me') {
     now: () => 1000,
     maxPayload: () => 65_536,
     send: async (envelope, to) => void sent.push({ envelope, to }),
+    sendBulk: async (envelope, to) => (sent.push({ envelope, to }), true),
     fetch: async () => {},
     notice: () => ({}) as ReturnType<RoomContext['notice']>,
     live: () => {},

@@ -96,6 +96,8 @@ export class Connection {
   #queuedBytes = 0;
   /** Frames refused because the queue was full. */
   overflowed = 0;
+  /** Bulk senders waiting for the queue to empty (see `roomFor`). */
+  #waiting: { frames: number; resolve(connected: boolean): void }[] = [];
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Takes this connection's id back after a drop, within the relay's grace period. */
@@ -137,6 +139,23 @@ export class Connection {
     (answerTo === undefined ? this.#live : this.#answers).push({ text, answerTo });
     this.#drain();
     return true;
+  }
+
+  /**
+   * Resolves true once fewer than `frames` frames wait to go out, false if the
+   * connection drops first. Bulk data (file chunks) waits for this before it
+   * is sealed and queued, so it never holds up text for more than a frame or
+   * two, and frames still leave in the order they were sealed.
+   */
+  roomFor(frames: number): Promise<boolean> {
+    if (this.#state !== 'connected') return Promise.resolve(false);
+    if (this.#live.length + this.#answers.length < frames) return Promise.resolve(true);
+    return new Promise((resolve) => this.#waiting.push({ frames, resolve }));
+  }
+
+  #wakeWaiting(): void {
+    const waiting = this.#live.length + this.#answers.length;
+    this.#waiting = this.#waiting.filter(({ frames, resolve }) => waiting >= frames || void resolve(true));
   }
 
   /** Drops what is still queued of an earlier answer to `peer`: it asked again, or left. */
@@ -219,6 +238,7 @@ export class Connection {
     this.#live = [];
     this.#answers = [];
     this.#queuedBytes = 0;
+    for (const { resolve } of this.#waiting.splice(0)) resolve(false);
     if (!socket) return undefined;
     socket.onmessage = socket.onclose = socket.onerror = null;
     return socket.readyState <= socketOpen ? socket : undefined;
@@ -238,6 +258,7 @@ export class Connection {
       const next = (this.#live.length > 0 ? this.#live : this.#answers).shift()!;
       this.#queuedBytes -= next.text.length;
       this.#socket.send(next.text);
+      this.#wakeWaiting();
     }
   }
 

@@ -5,15 +5,16 @@
 import { callDecoders, type CallEnvelope } from './calls/envelopes.ts';
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
+import { fileDecoders, type FileEnvelope } from './files/envelopes.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope | FileEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
 /** One decoder per kind; the type makes a missing kind a compile error. */
-const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...callDecoders };
+const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...callDecoders, ...fileDecoders };
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);

@@ -34,6 +34,12 @@ export interface RoomContext {
   maxPayload(): number;
   /** Encrypts and sends to the room, or to one peer; an envelope too large to travel is dropped. */
   send(envelope: Envelope, to?: PeerId): Promise<void>;
+  /**
+   * Sends bulk data (a file chunk) behind everything else waiting, so text is
+   * never stuck behind it. Resolves true once it left, false if the
+   * connection dropped first or it is too large.
+   */
+  sendBulk(envelope: Envelope, to?: PeerId): Promise<boolean>;
   /** Asks everyone for their history, with a summary of what we hold when there is one. */
   fetch(summary?: Envelope): Promise<void>;
   /** Whether two peer ids are one person (the same signing key), e.g. before and after a reconnect. */

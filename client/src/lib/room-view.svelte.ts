@@ -28,6 +28,8 @@ export class RoomView {
   unreadable = $state(0);
   selfId = $state<PeerId | undefined>();
   call = $state.raw<CallSnapshot | undefined>();
+  /** Counts updates, for views of state that changes in place (file transfers). */
+  revision = $state(0);
   readonly names = new SvelteMap<PeerId, string>();
   /** Each person's signing-key fingerprint, once heard from. */
   readonly fingerprints = new SvelteMap<PeerId, string>();
@@ -98,5 +100,6 @@ export class RoomView {
     this.unreadable = session.dropped;
     this.selfId = session.selfId;
     this.call = session.calls.snapshot();
+    this.revision++;
   }
 }

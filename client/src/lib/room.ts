@@ -13,6 +13,8 @@ import { messageKeyFromSecret, roomIdFromSecret, SigningIdentity } from './crypt
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
 import { fitsPayload } from './envelope-fields.ts';
 import type { LiveEvent, Received, RoomContext } from './feature.ts';
+import type { FileAnnouncement } from './files/envelopes.ts';
+import { Files, type OutgoingFile } from './files/files.ts';
 import { Presence } from './presence/presence.ts';
 import { scopeOf, sealedCodec, unsealedCodec, type Opened, type PayloadCodec, type SealContext } from './seal.ts';
 import type { Ttl } from './ttl.ts';
@@ -38,6 +40,9 @@ export interface RoomOptions {
 
 /** The relay's default, assumed until `init` says otherwise. */
 const assumedMaxPayload = 65_536;
+
+/** Frames that may wait in the queue before bulk data (file chunks) joins it. */
+const bulkQueueFrames = 2;
 
 type Frame = Exclude<RelayFrame, ['init', ...unknown[]]>;
 
@@ -94,6 +99,7 @@ export class RoomSession {
   readonly #chat: Chat;
   readonly #presence: Presence;
   readonly #calls: Calls;
+  readonly #files: Files;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -131,6 +137,7 @@ export class RoomSession {
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
     this.#calls = new Calls(context);
+    this.#files = new Files(context);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -167,6 +174,11 @@ export class RoomSession {
     return this.#calls;
   }
 
+  /** Images and files: their transfers and the content held. */
+  get files(): Files {
+    return this.#files;
+  }
+
   get names(): ReadonlyMap<PeerId, string> {
     return this.#presence.names;
   }
@@ -190,6 +202,17 @@ export class RoomSession {
   async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
     const error = await this.#chat.send(text, options);
     if (!error) this.#presence.sentMessage();
+    return error;
+  }
+
+  /** Sends a file (an image, when its type says so) as a message; returns an error text if it cannot be sent. */
+  async sendFile(file: OutgoingFile, options: { ttl?: Ttl } = {}): Promise<string | undefined> {
+    if (this.state !== 'connected') return 'Files can be sent only while connected.';
+    const announcement = await this.#files.prepare(file);
+    if (typeof announcement === 'string') return announcement;
+    const error = await this.#chat.send('', { ...options, file: announcement });
+    if (error) this.#files.cancel(announcement.id);
+    else this.#files.broadcast(announcement.id);
     return error;
   }
 
@@ -222,6 +245,7 @@ export class RoomSession {
     this.#chat.stop();
     this.#presence.stop();
     this.#calls.stop();
+    this.#files.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
   }
@@ -251,6 +275,7 @@ export class RoomSession {
       now: () => this.#now(),
       maxPayload: () => this.#maxPayload(),
       send: (envelope, to) => this.#send(envelope, to),
+      sendBulk: (envelope, to) => this.#sendBulk(envelope, to),
       fetch: (summary) => this.#fetch(summary),
       samePerson: (a, b) => this.#authors.samePerson(a, b),
       notice: (notice) => this.#addNotice(notice),
@@ -279,6 +304,7 @@ export class RoomSession {
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
+    this.#files.renamedSelf(previous, self);
     if (previous === undefined) {
       this.#addNotice({
         type: 'info',
@@ -427,8 +453,14 @@ export class RoomSession {
     switch (envelope.kind) {
       case 'message':
       case 'batch':
+        this.#files.announced(fileAnnouncements(envelope), received, envelope.kind === 'message');
+        return this.#chat.receive(envelope, received);
       case 'summary':
         return this.#chat.receive(envelope, received);
+      case 'file-chunk':
+      case 'file-request':
+      case 'file-cancel':
+        return void this.#files.receive(envelope, received);
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
@@ -453,6 +485,7 @@ export class RoomSession {
     this.#connection.discardAnswer(peer);
     this.#presence.forget(peer);
     this.#calls.forget(peer);
+    this.#files.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }
@@ -471,6 +504,20 @@ export class RoomSession {
     await this.#sealAndSend(envelope, to === undefined ? { scope: 'room' } : { scope: 'peer', to }, (payload) =>
       this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to], { answerTo }),
     );
+  }
+
+  /** Waits until at most one frame is queued, then sends: text sent meanwhile goes first. */
+  async #sendBulk(envelope: Envelope, to?: PeerId): Promise<boolean> {
+    if (!(await this.#connection.roomFor(bulkQueueFrames))) return false;
+    let queued = false;
+    const sealed = await this.#sealAndSend(
+      envelope,
+      to === undefined ? { scope: 'room' } : { scope: 'peer', to },
+      (payload) => {
+        queued = this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
+      },
+    );
+    return sealed && queued;
   }
 
   async #fetch(summary?: Envelope): Promise<void> {
@@ -514,4 +561,10 @@ export class RoomSession {
     this.#chat.expireDue();
     this.#options.onChange();
   }
+}
+
+/** The files announced in a message or a batch of messages. */
+function fileAnnouncements(envelope: Envelope & { kind: 'message' | 'batch' }): FileAnnouncement[] {
+  const messages = envelope.kind === 'message' ? [envelope.message] : envelope.messages;
+  return messages.flatMap((message) => (message.file ? [message.file] : []));
 }

@@ -5,6 +5,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { Envelope } from '../envelope.ts';
 import type { Received, RoomContext } from '../feature.ts';
 import { withoutDeceptive } from '../envelope-fields.ts';
+import type { FileAnnouncement } from '../files/envelopes.ts';
 import type { Ttl } from '../ttl.ts';
 import { maxTextLength, type ChatEnvelope } from './envelopes.ts';
 import type { DeliveredMessage } from './envelopes.ts';
@@ -39,10 +40,13 @@ export class Chat {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(typed: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
+  async send(
+    typed: string,
+    options: { action?: boolean; ttl?: Ttl; file?: FileAnnouncement } = {},
+  ): Promise<string | undefined> {
     // What everyone else will see: the receivers remove these too.
     const text = withoutDeceptive(typed);
-    if (text.length === 0) return 'That message has nothing visible in it.';
+    if (text.length === 0 && !options.file) return 'That message has nothing visible in it.';
     if (text.length > maxTextLength) return `That message is too long (at most ${maxTextLength} characters).`;
     const message: ChatMessage = {
       kind: 'message',
@@ -52,6 +56,7 @@ export class Chat {
       action: options.action ?? false,
       ttl: options.ttl ?? 0,
       ts: NaN,
+      ...(options.file && { file: options.file }),
     };
     const alone = batchEnvelopes(
       this.#room.name(),

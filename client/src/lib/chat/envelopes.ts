@@ -4,6 +4,7 @@
 import { MAX_TIMESTAMP } from '../../../../protocol/index.ts';
 import { isRecord, isValidName, withoutDeceptive, type EnvelopeDecoders } from '../envelope-fields.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
+import { toFileAnnouncement, type FileAnnouncement } from '../files/envelopes.ts';
 
 export const maxTextLength = 10_000;
 
@@ -16,6 +17,8 @@ export interface WireMessage {
   /** Lifetime in milliseconds from `ts`; absent or 0 for none. */
   ttl?: Ttl;
   ts?: number;
+  /** An image or file it carries; the text may then be empty. */
+  file?: FileAnnouncement;
 }
 
 /** A message that has been delivered once and so has its place in the order. */
@@ -44,8 +47,10 @@ function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefine
   if (!isRecord(value)) return undefined;
   const { id, action, ttl, ts } = value;
   if (typeof id !== 'string' || !messageIdPattern.test(id)) return undefined;
+  const file = value.file === undefined ? undefined : toFileAnnouncement(value.file);
+  if (value.file !== undefined && !file) return undefined;
   const text = typeof value.text === 'string' ? withoutDeceptive(value.text) : '';
-  if (text.length === 0 || text.length > maxTextLength) return undefined;
+  if (typeof value.text !== 'string' || text.length > maxTextLength || (text.length === 0 && !file)) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
   const hasTs = typeof ts === 'number' && ts > 0 && ts <= MAX_TIMESTAMP;
@@ -54,6 +59,7 @@ function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefine
   if (action) message.action = true;
   if (ttl) message.ttl = ttl;
   if (hasTs) message.ts = ts;
+  if (file) message.file = file;
   return message;
 }
 

@@ -5,6 +5,7 @@ import type { PeerId } from '../../../../protocol/index.ts';
 import { utf8Length } from '../../../../protocol/index.ts';
 import { payloadLength } from '../envelope-fields.ts';
 import type { Ttl } from '../ttl.ts';
+import type { FileAnnouncement } from '../files/envelopes.ts';
 import type { ChatEnvelope, DeliveredMessage, WireMessage } from './envelopes.ts';
 
 export interface ChatMessage {
@@ -16,6 +17,8 @@ export interface ChatMessage {
   ttl: Ttl;
   /** Relay time of the first delivery; NaN while the author waits for its echo. */
   ts: number;
+  /** An image or file it carries. */
+  file?: FileAnnouncement;
   /** It reached us in history after we had met its author (we were away): its time is as its author says. */
   late?: boolean;
 }
@@ -354,6 +357,7 @@ function toChatMessage(author: PeerId, wire: DeliveredMessage, late: boolean): C
     ts: wire.ts,
   };
   if (late) message.late = true;
+  if (wire.file) message.file = wire.file;
   return message;
 }
 
@@ -362,6 +366,7 @@ export function toWire(message: ChatMessage): WireMessage {
   const wire: WireMessage = { id: message.id, text: message.text };
   if (message.action) wire.action = true;
   if (message.ttl) wire.ttl = message.ttl;
+  if (message.file) wire.file = message.file;
   return wire;
 }
 

@@ -1,0 +1,68 @@
+// Reads what a person chose, pasted or dropped into files ready to send:
+// images lose their metadata (losslessly for JPEG and PNG), and every image
+// gets a small preview re-encoded from its pixels, which carries nothing else.
+import { toBase64url } from '../lib/base64url.ts';
+import { detectType } from '../lib/files/detect.ts';
+import { fileLimits } from '../lib/files/envelopes.ts';
+import type { OutgoingFile } from '../lib/files/files.ts';
+import { stripMetadata } from '../lib/files/strip.ts';
+
+const previewEdges = [320, 200, 120];
+const previewQualities = [0.7, 0.5];
+
+export interface Prepared {
+  file: OutgoingFile;
+  /** What the sender is told, once per file. */
+  note?: string;
+}
+
+/** The bytes of a file, as an image without metadata when it is one and `asFile` is not asked. */
+export async function prepareFile(file: File, asFile = false): Promise<Prepared> {
+  const original = new Uint8Array(await file.arrayBuffer());
+  const name = file.name || 'pasted image';
+  const type = detectType(original);
+  if (!type.inline) return { file: { name, bytes: original } };
+  const preview = await makePreview(original, type.mime);
+  if (asFile) return { file: { name, bytes: original, preview }, note: `${name} was sent as a file, unchanged.` };
+  const stripped = stripMetadata(original, type.mime);
+  if (!stripped) {
+    return {
+      file: { name, bytes: original, preview },
+      note: `${name}: its metadata could not be removed (${type.label}).`,
+    };
+  }
+  const note = stripped.removed ? `Location and camera data were removed from ${name}.` : undefined;
+  return { file: { name, bytes: stripped.bytes, preview, stripped: true }, note };
+}
+
+/** A small JPEG of the image (upright: the decoder applies the orientation), or undefined if it cannot be drawn. */
+async function makePreview(bytes: Uint8Array<ArrayBuffer>, mime: string): Promise<string | undefined> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes], { type: mime }));
+  } catch {
+    return undefined;
+  }
+  try {
+    for (const edge of previewEdges) {
+      const scale = Math.min(1, edge / Math.max(bitmap.width, bitmap.height));
+      const canvas = new OffscreenCanvas(
+        Math.max(1, Math.round(bitmap.width * scale)),
+        Math.max(1, Math.round(bitmap.height * scale)),
+      );
+      canvas.getContext('2d')?.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      for (const quality of previewQualities) {
+        const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
+        if (blob.size <= fileLimits.maxPreviewBytes) return toBase64url(new Uint8Array(await blob.arrayBuffer()));
+      }
+    }
+    return undefined;
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** The files in a paste or a drop. */
+export function filesOf(transfer: DataTransfer | null): File[] {
+  return transfer ? [...transfer.files] : [];
+}
