@@ -101,43 +101,54 @@ describe('author keys', () => {
 
   it('pin the first key heard from an id and refuse any other key for it', () => {
     const authors = new AuthorKeys();
-    expect(authors.admit(alice, aliceKey, 1)).toBeUndefined();
-    expect(authors.admit(alice, malloryKey, 2)).toBe('impostor');
-    expect(authors.admit(alice, aliceKey, 2)).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 1, 'room')).toBeUndefined();
+    expect(authors.admit(alice, malloryKey, 2, 'room')).toBe('impostor');
+    expect(authors.admit(alice, aliceKey, 2, 'room')).toBeUndefined();
   });
 
   it('refuse a counter that does not go up: replays and reordering', () => {
     const authors = new AuthorKeys();
-    expect(authors.admit(alice, aliceKey, 5)).toBeUndefined();
-    expect(authors.admit(alice, aliceKey, 5)).toBe('replayed');
-    expect(authors.admit(alice, aliceKey, 3)).toBe('replayed');
-    expect(authors.admit(alice, aliceKey, 9)).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 5, 'room')).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 5, 'room')).toBe('replayed');
+    expect(authors.admit(alice, aliceKey, 3, 'room')).toBe('replayed');
+    expect(authors.admit(alice, aliceKey, 9, 'room')).toBeUndefined();
+  });
+
+  it('keep a counter per scope: an answer sealed before live frames that overtook it is still taken, once', () => {
+    const authors = new AuthorKeys();
+    // Alice seals history answers 1 and 2 for a newcomer, then live frames 3 and 4, which leave first.
+    expect(authors.admit(alice, aliceKey, 3, 'room')).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 4, 'peer')).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 1, 'answer')).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 2, 'answer')).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 2, 'answer')).toBe('replayed');
+    expect(authors.admit(alice, aliceKey, 3, 'room')).toBe('replayed');
   });
 
   it('follow a key across ids, so a replay under a new id is still a replay', () => {
     const authors = new AuthorKeys();
     const aliceAgain = 'aaaaaaaa-1111-4000-8000-000000000000';
-    expect(authors.admit(alice, aliceKey, 5)).toBeUndefined();
-    expect(authors.admit(aliceAgain, aliceKey, 4)).toBe('replayed');
-    expect(authors.admit(aliceAgain, aliceKey, 6)).toBeUndefined();
+    expect(authors.admit(alice, aliceKey, 5, 'room')).toBeUndefined();
+    expect(authors.admit(aliceAgain, aliceKey, 4, 'room')).toBe('replayed');
+    expect(authors.admit(aliceAgain, aliceKey, 6, 'room')).toBeUndefined();
     expect(authors.samePerson(alice, aliceAgain)).toBe(true);
-    expect(authors.admit(bob, malloryKey, 1)).toBeUndefined();
+    expect(authors.admit(bob, malloryKey, 1, 'room')).toBeUndefined();
     expect(authors.samePerson(alice, bob)).toBe(false);
     expect(authors.samePerson(alice, 'never-heard')).toBe(false);
   });
 
   it('refuse frames from an id that left, telling a replay from a contradicted departure', () => {
     const authors = new AuthorKeys();
-    authors.admit(alice, aliceKey, 5);
+    authors.admit(alice, aliceKey, 5, 'room');
     authors.departed(alice);
-    expect(authors.admit(alice, aliceKey, 5)).toBe('replayed');
-    expect(authors.admit(alice, aliceKey, 6)).toBe('departed');
+    expect(authors.admit(alice, aliceKey, 5, 'room')).toBe('replayed');
+    expect(authors.admit(alice, aliceKey, 6, 'room')).toBe('departed');
   });
 
   it('keep our own id on our own key, whatever frame arrives first', () => {
     const authors = new AuthorKeys();
     authors.pin(alice, aliceKey);
-    expect(authors.admit(alice, malloryKey, 1)).toBe('impostor');
+    expect(authors.admit(alice, malloryKey, 1, 'room')).toBe('impostor');
     expect(authors.fingerprintOf(alice)).toBe(fingerprint(aliceKey));
     expect(fingerprint(aliceKey)).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
   });

@@ -4,6 +4,7 @@
 // frames, and a member with the room key cannot speak for anyone else.
 import type { PeerId } from '../../../protocol/index.ts';
 import { fromBase64url } from './base64url.ts';
+import type { Scope } from './seal.ts';
 
 /** Why a correctly sealed frame is still refused. */
 export type Refusal = 'impostor' | 'replayed' | 'departed';
@@ -13,15 +14,21 @@ export class AuthorKeys {
   readonly #lastCounter = new Map<string, number>();
   readonly #departed = new Set<PeerId>();
 
-  /** Accepts a frame from `from` signed by `publicKey` with `counter`, or says why not. */
-  admit(from: PeerId, publicKey: string, counter: number): Refusal | undefined {
+  /**
+   * Accepts a frame from `from` signed by `publicKey` with `counter`, or says
+   * why not. Counters go up within each scope: a sender's frames of one scope
+   * leave in the order they were sealed, but answers to a `fetch` wait behind
+   * live frames sealed after them.
+   */
+  admit(from: PeerId, publicKey: string, counter: number, scope: Scope): Refusal | undefined {
     const pinned = this.#keyOf.get(from);
     if (pinned !== undefined && pinned !== publicKey) return 'impostor';
-    if (counter <= (this.#lastCounter.get(publicKey) ?? 0)) return 'replayed';
+    const stream = `${scope} ${publicKey}`;
+    if (counter <= (this.#lastCounter.get(stream) ?? 0)) return 'replayed';
     // Checked after the counter: a fresh frame from an id said to have left means the relay's `rm` was false.
     if (this.#departed.has(from)) return 'departed';
     this.#keyOf.set(from, publicKey);
-    this.#lastCounter.set(publicKey, counter);
+    this.#lastCounter.set(stream, counter);
     return undefined;
   }
 

@@ -16,7 +16,15 @@ import type { LiveEvent, Received, RoomContext } from './feature.ts';
 import type { FileAnnouncement } from './files/envelopes.ts';
 import { Files, type OutgoingFile } from './files/files.ts';
 import { Presence } from './presence/presence.ts';
-import { scopeOf, sealedCodec, unsealedCodec, type Opened, type PayloadCodec, type SealContext } from './seal.ts';
+import {
+  scopeOf,
+  sealedCodec,
+  unsealedCodec,
+  type Opened,
+  type PayloadCodec,
+  type Scope,
+  type SealContext,
+} from './seal.ts';
 import type { Ttl } from './ttl.ts';
 
 export type { LiveEvent } from './feature.ts';
@@ -367,8 +375,8 @@ export class RoomSession {
 
   #openAdd(from: PeerId, payload: string): Promise<Opened | undefined> {
     const scope = scopeOf(payload);
-    if (scope !== 'room' && scope !== 'peer') return Promise.resolve(undefined);
-    const to = scope === 'peer' ? this.#wireSelf : undefined;
+    if (scope === undefined || scope === 'fetch') return Promise.resolve(undefined);
+    const to = scope === 'room' ? undefined : this.#wireSelf;
     return this.#codec.open(payload, { roomId: this.roomId, from, scope, to });
   }
 
@@ -381,8 +389,8 @@ export class RoomSession {
   }
 
   /** The envelope of an opened payload if its signer may speak as `from` now; counts why not otherwise. */
-  #admit(from: PeerId, opened: Opened | undefined): Envelope | undefined {
-    const refusal = opened && this.#authors.admit(from, opened.publicKey, opened.counter);
+  #admit(from: PeerId, opened: Opened | undefined, scope: Scope): Envelope | undefined {
+    const refusal = opened && this.#authors.admit(from, opened.publicKey, opened.counter, scope);
     if (refusal) {
       this.drops[refusal]++;
       if (refusal === 'departed') this.#contradictedDeparture(from);
@@ -409,8 +417,9 @@ export class RoomSession {
       case 'add': {
         const [, from, payload, ts] = frame;
         this.#clockOffset = receivedAt - ts;
-        const envelope = this.#admit(from, await opened);
-        const unicast = scopeOf(payload) === 'peer';
+        const scope = scopeOf(payload) ?? 'room';
+        const envelope = this.#admit(from, await opened, scope);
+        const unicast = scope !== 'room';
         if (envelope) this.#receive(envelope, { from, ts, self: from === this.selfId, unicast });
         break;
       }
@@ -476,7 +485,7 @@ export class RoomSession {
   async #openSummary(requester: PeerId, summary: string | undefined): Promise<Envelope | undefined> {
     if (summary === undefined) return undefined;
     const opened = await this.#codec.open(summary, { roomId: this.roomId, from: requester, scope: 'fetch' });
-    return this.#admit(requester, opened);
+    return this.#admit(requester, opened, 'fetch');
   }
 
   #departed(peer: PeerId): Notice {
@@ -501,7 +510,9 @@ export class RoomSession {
   async #send(envelope: Envelope, to?: PeerId): Promise<void> {
     // A batch to one peer answers its fetch: it waits behind live frames and a newer answer replaces it.
     const answerTo = to !== undefined && envelope.kind === 'batch' ? to : undefined;
-    await this.#sealAndSend(envelope, to === undefined ? { scope: 'room' } : { scope: 'peer', to }, (payload) =>
+    const target: Pick<SealContext, 'scope' | 'to'> =
+      to === undefined ? { scope: 'room' } : { scope: answerTo ? 'answer' : 'peer', to };
+    await this.#sealAndSend(envelope, target, (payload) =>
       this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to], { answerTo }),
     );
   }

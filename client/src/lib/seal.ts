@@ -23,10 +23,14 @@ import {
 } from './crypto.ts';
 import { ENVELOPE_VERSION } from './envelope-fields.ts';
 
-/** Whom a payload is for: the whole room, one peer, or the relay's `fetch` (a summary). */
-export type Scope = 'room' | 'peer' | 'fetch';
+/**
+ * Whom a payload is for: the whole room, one peer, one peer as an answer to
+ * its `fetch` (answers wait behind live frames, so they are a stream of their
+ * own), or the relay's `fetch` (a summary).
+ */
+export type Scope = 'room' | 'peer' | 'answer' | 'fetch';
 
-const markers: Record<Scope, string> = { room: 'r', peer: 'u', fetch: 's' };
+const markers: Record<Scope, string> = { room: 'r', peer: 'u', answer: 'a', fetch: 's' };
 
 export interface SealContext {
   roomId: string;
