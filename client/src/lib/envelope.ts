@@ -3,16 +3,17 @@
 // that does not validate is dropped by the receiver, so a peer with the key
 // but a broken or hostile client cannot crash anyone.
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
+import { conversationDecoders, type ConversationEnvelope } from './conversation/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | ConversationEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
 /** One decoder per kind; the type makes a missing kind a compile error. */
-const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders };
+const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...conversationDecoders };
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);

@@ -3,15 +3,17 @@
 // time in arrival order, so a message and its author's `rm` can never swap
 // places; each decrypted envelope goes to the feature that owns its kind.
 import { assertNever, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
-import { Chat } from './chat/chat.ts';
+import { Chat, type SendOptions } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
+import { Conversation } from './conversation/conversation.ts';
+import type { ReactionItem } from './conversation/envelopes.ts';
+import type { ReactionCount } from './conversation/reactions.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
 import { decryptText, encryptText, messageKeyFromSecret, roomIdFromSecret } from './crypto.ts';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
 import { fitsPayload } from './envelope-fields.ts';
 import type { LiveEvent, Received, RoomContext } from './feature.ts';
 import { Presence } from './presence/presence.ts';
-import type { Ttl } from './ttl.ts';
 
 export type { LiveEvent } from './feature.ts';
 
@@ -50,6 +52,7 @@ export class RoomSession {
   readonly #now: () => number;
   readonly #chat: Chat;
   readonly #presence: Presence;
+  readonly #conversation: Conversation;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -81,6 +84,7 @@ export class RoomSession {
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
+    this.#conversation = new Conversation(context, this.#chat.history);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -128,10 +132,35 @@ export class RoomSession {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
+  async send(text: string, options: SendOptions = {}): Promise<string | undefined> {
     const error = await this.#chat.send(text, options);
     if (!error) this.#presence.sentMessage();
     return error;
+  }
+
+  /** Per message, who reacted with what. The same map until a reaction changes. */
+  get reactions(): ReadonlyMap<string, readonly ReactionCount[]> {
+    return this.#conversation.reactions.counts();
+  }
+
+  /** Whether we wrote this delivered message, so we may edit or unsend it. */
+  isOwn(id: string): boolean {
+    return this.#conversation.isAuthor(this.selfId, id);
+  }
+
+  /** Changes the text of one of our messages; returns an error text if it cannot be done. */
+  edit(id: string, text: string): Promise<string | undefined> {
+    return this.#conversation.edit(id, text);
+  }
+
+  /** Takes one of our messages back from every screen. */
+  unsend(id: string): Promise<void> {
+    return this.#conversation.unsend(id);
+  }
+
+  /** Adds our reaction, or removes it if we already reacted so. */
+  toggleReaction(item: ReactionItem): Promise<void> {
+    return this.#conversation.toggleReaction(item);
   }
 
   /** Changes our name and tells the room. */
@@ -212,6 +241,7 @@ export class RoomSession {
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
+    this.#conversation.renamedSelf(previous, self);
     if (previous === undefined) {
       this.#addNotice({
         type: 'info',
@@ -232,6 +262,8 @@ export class RoomSession {
     for (const peer of present) this.peers.add(peer);
     this.#changed();
     await this.#chat.joined(self, resumed);
+    // After a reconnect under a new id, everyone learns our reactions again, as they learn our messages.
+    if (!resumed) await this.#conversation.answer(undefined, undefined);
   }
 
   #awaitReturns(graceMs: number): void {
@@ -264,7 +296,9 @@ export class RoomSession {
           this.peers.add(requester);
           this.#addNotice({ type: 'joined', peer: requester });
         }
-        await this.#chat.answer(requester, await this.#openSummary(summary));
+        const have = await this.#openSummary(summary);
+        await this.#chat.answer(requester, have);
+        await this.#conversation.answer(requester, have);
         break;
       }
       case 'rm': {
@@ -298,6 +332,11 @@ export class RoomSession {
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
+      case 'edit':
+      case 'unsend':
+      case 'react':
+      case 'reactions':
+        return this.#conversation.receive(envelope, received);
       default:
         assertNever(envelope);
     }
@@ -311,6 +350,7 @@ export class RoomSession {
   #departed(peer: PeerId): Notice {
     this.peers.delete(peer);
     this.#presence.forget(peer);
+    this.#conversation.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }

@@ -8,6 +8,13 @@ import type { Ttl } from '../ttl.ts';
 import { maxTextLength, type ChatEnvelope } from './envelopes.ts';
 import { batchEnvelopes, HistoryStore, toDelivered, toWire, type ChatMessage } from './history.ts';
 
+export interface SendOptions {
+  action?: boolean;
+  ttl?: Ttl;
+  /** The id of the message this one answers. */
+  reply?: string;
+}
+
 /** A timestamp far in the future, for sizing the batch a message may travel in. */
 const widestTs = 9_999_999_999_999;
 
@@ -21,7 +28,7 @@ export class Chat {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
+  async send(text: string, options: SendOptions = {}): Promise<string | undefined> {
     if (text.length > maxTextLength) return `That message is too long (at most ${maxTextLength} characters).`;
     const message: ChatMessage = {
       kind: 'message',
@@ -31,6 +38,7 @@ export class Chat {
       action: options.action ?? false,
       ttl: options.ttl ?? 0,
       ts: NaN,
+      ...(options.reply && { reply: options.reply }),
     };
     const alone = batchEnvelopes(
       this.#room.name(),

@@ -2,6 +2,7 @@
 // of an author's earlier messages for a newcomer, and the summary a returning
 // peer sends (inside `fetch`) of what it already holds.
 import { isRecord, isValidName, type EnvelopeDecoders } from '../envelope-fields.ts';
+import { isMessageId } from '../conversation/envelopes.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
 
 export const maxTextLength = 10_000;
@@ -15,6 +16,10 @@ export interface WireMessage {
   /** Lifetime in milliseconds from `ts`; absent or 0 for none. */
   ttl?: Ttl;
   ts?: number;
+  /** The message this one answers. */
+  reply?: string;
+  /** Relay time of the author's latest edit, when the text is not the first one. */
+  edited?: number;
 }
 
 /** A message that has been delivered once and so has its place in the order. */
@@ -37,21 +42,26 @@ function isSummary(value: unknown): value is Record<string, number> {
   );
 }
 
-const messageIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isRelayTime = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0;
 
 function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefined {
   if (!isRecord(value)) return undefined;
-  const { id, text, action, ttl, ts } = value;
-  if (typeof id !== 'string' || !messageIdPattern.test(id)) return undefined;
+  const { id, text, action, ttl, ts, reply, edited } = value;
+  if (!isMessageId(id)) return undefined;
   if (typeof text !== 'string' || text.length === 0 || text.length > maxTextLength) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
-  const hasTs = typeof ts === 'number' && Number.isFinite(ts) && ts > 0;
+  const hasTs = isRelayTime(ts);
   if (needsTs ? !hasTs : ts !== undefined && !hasTs) return undefined;
+  if (reply !== undefined && !isMessageId(reply)) return undefined;
+  if (edited !== undefined && !isRelayTime(edited)) return undefined;
   const message: WireMessage = { id, text };
   if (action) message.action = true;
   if (ttl) message.ttl = ttl;
   if (hasTs) message.ts = ts;
+  if (reply) message.reply = reply;
+  if (edited) message.edited = edited;
   return message;
 }
 
