@@ -55,7 +55,7 @@ describe('message formatting', () => {
   it('keeps line breaks', () => {
     expect(inline('first\nsecond')).toEqual([
       { type: 'text', text: 'first' },
-      { type: 'break' },
+      { type: 'text', text: '\n' },
       { type: 'text', text: 'second' },
     ]);
   });

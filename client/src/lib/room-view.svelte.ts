@@ -5,6 +5,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './chat/history.ts';
+import type { ReactionCount } from './conversation/reactions.ts';
 import { unknownName } from './names.ts';
 import { RoomSession, type RoomOptions } from './room.ts';
 
@@ -19,6 +20,9 @@ const historyBatchEntries = 32;
 const historyPauseMs = 40;
 const historyRedrawMs = 250;
 
+/** Replaced whole by the session's snapshot, never changed in place. */
+const noReactions: ReadonlyMap<string, readonly ReactionCount[]> = new Map();
+
 export class RoomView {
   entries = $state.raw<readonly Entry[]>([]);
   peers = $state.raw<readonly PeerId[]>([]);
@@ -26,6 +30,7 @@ export class RoomView {
   connection = $state<ConnectionState>('connecting');
   unreadable = $state(0);
   selfId = $state<PeerId | undefined>();
+  reactions = $state.raw<ReadonlyMap<string, readonly ReactionCount[]>>(noReactions);
   readonly names = new SvelteMap<PeerId, string>();
   #session: RoomSession | undefined;
   #scheduled = false;
@@ -45,6 +50,11 @@ export class RoomView {
   get session(): RoomSession {
     if (!this.#session) throw new Error('the room is not open yet');
     return this.#session;
+  }
+
+  /** The entry with this id; reading `entries` first makes a caller in an effect or template redraw on every change. */
+  find(id: string): Entry | undefined {
+    return this.entries.length > 0 ? this.#session?.history.get(id) : undefined;
   }
 
   nameOf(peer: PeerId): string {
@@ -84,5 +94,6 @@ export class RoomView {
     this.connection = session.state;
     this.unreadable = session.unreadable;
     this.selfId = session.selfId;
+    this.reactions = session.reactions;
   }
 }

@@ -10,7 +10,6 @@ export type FormatTag = 'p' | 'blockquote' | 'ul' | 'ol' | 'li' | 'strong' | 'em
 
 export type FormatNode =
   | { type: 'text'; text: string }
-  | { type: 'break' }
   | { type: 'code'; text: string }
   | { type: 'codeblock'; text: string; language: string }
   | { type: 'element'; tag: FormatTag; children: FormatNode[]; start?: number }
@@ -119,7 +118,8 @@ function leaf(token: Token, inLink: boolean): FormatNode[] {
       return [{ type: 'codeblock', text: token.content.replace(/\n$/, ''), language: token.info.trim() }];
     case 'softbreak':
     case 'hardbreak':
-      return [{ type: 'break' }];
+      // A line break as typed: the view keeps it with white-space, and the text reads as sent.
+      return [{ type: 'text', text: '\n' }];
     default:
       return token.content ? [{ type: 'text', text: token.content }] : [];
   }
@@ -134,8 +134,6 @@ export function textOf(nodes: readonly FormatNode[]): string {
         case 'code':
         case 'codeblock':
           return node.text;
-        case 'break':
-          return '\n';
         default:
           return textOf(node.children);
       }
