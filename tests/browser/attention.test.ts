@@ -2,13 +2,16 @@
 // use, and an automated accessibility scan, in real tabs on the real relay.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import jsQR from 'jsqr';
+import type { QRCode } from 'jsqr';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSession, createRoom, openRoom, send, waitForMessage } from '../support/browser.ts';
 
 const session = browserSession();
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+// A CommonJS module whose typings describe an ES default export.
+const jsQR = require('jsqr') as (data: Uint8ClampedArray, width: number, height: number) => QRCode | null;
 
 async function pair(colorScheme: 'light' | 'dark' = 'light'): Promise<{ alice: Page; bob: Page; link: string }> {
   const alice = await session.browser.person({ colorScheme });
