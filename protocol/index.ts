@@ -22,6 +22,13 @@ export const CloseCode = {
 
 export type PeerId = string;
 
+/** The latest time a Date can hold (ms since the epoch); every timestamp on the wire is at most this. */
+export const MAX_TIMESTAMP = 8.64e15;
+
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_TIMESTAMP;
+}
+
 /**
  * The largest frame the transport accepts: room for a payload of maxPayload
  * bytes written with JSON escapes, plus the frame around it. Anything longer
@@ -258,7 +265,7 @@ export function decodeRelayFrame(text: string): RelayFrame | undefined {
         ? ['init', a, b, c]
         : undefined;
     case 'add':
-      return frame.length === 4 && typeof a === 'string' && typeof b === 'string' && typeof c === 'number'
+      return frame.length === 4 && typeof a === 'string' && typeof b === 'string' && isTimestamp(c)
         ? ['add', a, b, c]
         : undefined;
     case 'fetch':

@@ -24,11 +24,46 @@ export function isOriginAllowed(origin: string, host: string, allowed: string[])
   }
 }
 
-/** The client's address: from the proxy's headers only when the proxy is trusted. */
-export function clientAddress(remote: string, flyClientIp: string, forwardedFor: string, trustProxy: boolean): string {
-  if (!trustProxy) return remote;
-  const forwarded = forwardedFor.split(',')[0]?.trim();
-  return flyClientIp.trim() || forwarded || remote;
+/**
+ * Which proxy header names the client, if any: none (the socket's own
+ * address), fly's `Fly-Client-IP` (set by fly's proxy, whatever the client
+ * sent), or `X-Forwarded-For` behind `hops` proxies that each append the
+ * address they saw. Anything a client can write itself is never read.
+ */
+export type TrustProxy = { kind: 'none' } | { kind: 'fly' } | { kind: 'xff'; hops: number };
+
+const maxTrustedHops = 10;
+
+/** Reads TRUST_PROXY: unset, `fly`, or `xff:<hops>`; throws on anything else, `true` included (it said too little). */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const raw = (value ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'none'].includes(raw)) return { kind: 'none' };
+  if (raw === 'fly') return { kind: 'fly' };
+  const hops = /^xff:(\d+)$/.exec(raw)?.[1];
+  if (hops !== undefined && Number(hops) >= 1 && Number(hops) <= maxTrustedHops) {
+    return { kind: 'xff', hops: Number(hops) };
+  }
+  throw new Error(
+    `TRUST_PROXY must be unset, "fly", or "xff:<hops>" with 1 to ${maxTrustedHops} trusted proxies, got ${JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * The client's address. Behind `hops` proxies, the entry that many places from
+ * the right of X-Forwarded-For is the one the outermost trusted proxy wrote:
+ * entries to its left came from the client and prove nothing.
+ */
+export function clientAddress(remote: string, flyClientIp: string, forwardedFor: string, trust: TrustProxy): string {
+  switch (trust.kind) {
+    case 'none':
+      return remote;
+    case 'fly':
+      return flyClientIp.trim() || remote;
+    case 'xff': {
+      const hops = forwardedFor.split(',').map((entry) => entry.trim());
+      return hops.length >= trust.hops ? hops[hops.length - trust.hops] || remote : remote;
+    }
+  }
 }
 
 export type Admission = 'ok' | 'server_full' | 'address_full';

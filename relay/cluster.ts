@@ -4,6 +4,8 @@
 // connected there, "away:<relay>" while that relay holds the id for a resume).
 // Room events travel over sharded pub/sub, one channel per room, published
 // once per event; each relay delivers them to its own sockets in native code.
+// The publishes of one event-loop turn go out as one pipeline: one write and
+// one read instead of a round trip each, in the order they were made.
 // Keys and channel of a room share a hash tag, so this runs on Redis Cluster.
 import { Redis } from 'ioredis';
 import type { ClusterLink, Hub, JoinRequest, Joined, RemoteEvent } from './hub.ts';
@@ -65,6 +67,25 @@ return 0`;
 
 const eventCodes = { frame: 'f', fetch: 'q', unicast: 'u', left: 'l', resumed: 'r' } as const;
 
+/** Wall-clock milliseconds with microseconds, for the delay between relays. */
+const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The origin field is `<relay id>@<publish time>`. A relay that predates the
+ * time reads it as an unknown origin, which is all it needs, so relays of
+ * both versions share rooms during a rolling deploy.
+ */
+function stampOrigin(relayId: string, publishedAt: number): string {
+  return `${relayId}@${publishedAt.toFixed(3)}`;
+}
+
+function readOrigin(origin: string): { relayId: string; publishedAt: number | undefined } {
+  const at = origin.indexOf('@');
+  if (at < 0) return { relayId: origin, publishedAt: undefined };
+  const publishedAt = Number(origin.slice(at + 1));
+  return { relayId: origin.slice(0, at), publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined };
+}
+
 /** `<origin relay>\n<code>\n<id>\n<frame>`: the frame is forwarded as it is. */
 export function encodeEvent(origin: string, event: RemoteEvent): string {
   switch (event.kind) {
@@ -111,6 +132,12 @@ function retryDelay(attempt: number): number {
   return Math.min(3000, 100 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
 }
 
+/** An error without the Redis server's address in it: a connection error is named by its code. */
+function describeRedisError(error: Error & { code?: unknown; syscall?: unknown }): string {
+  if (typeof error.syscall === 'string' && typeof error.code === 'string') return `${error.syscall} ${error.code}`;
+  return error.message;
+}
+
 /** How long a starting relay waits for Redis before serving its own sockets alone. */
 const connectTimeoutMs = 5000;
 
@@ -118,6 +145,9 @@ export class RedisCluster<Connection> implements ClusterLink {
   readonly #commands: Redis;
   readonly #subscriber: Redis;
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  /** This turn's publishes, [channel, message], sent together when the turn ends. */
+  #outbox: [string, string][] = [];
+  #connectedOnce = false;
 
   private constructor(
     url: string,
@@ -133,12 +163,16 @@ export class RedisCluster<Connection> implements ClusterLink {
     let reported = false;
     for (const client of [this.#commands, this.#subscriber]) {
       client.on('error', (error: Error) => {
-        if (!reported) onError(`redis: ${error.message}`);
+        if (!reported) onError(`redis: ${describeRedisError(error)}`);
         reported = true;
       });
       client.on('ready', () => (reported = false));
     }
-    this.#commands.on('ready', () => void this.#registerAgain());
+    this.#commands.on('ready', () => {
+      if (this.#connectedOnce) hub.counters.redisReconnects++;
+      this.#connectedOnce = true;
+      void this.#registerAgain();
+    });
     this.#subscriber.on('smessage', (channel: string, message: string) => this.#receive(channel, message));
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeatIntervalMs);
   }
@@ -169,6 +203,10 @@ export class RedisCluster<Connection> implements ClusterLink {
 
   get online(): boolean {
     return this.#commands.status === 'ready';
+  }
+
+  get connectedOnce(): boolean {
+    return this.#connectedOnce;
   }
 
   async join(request: JoinRequest, maxPeers: number): Promise<Joined | 'full' | 'offline'> {
@@ -203,8 +241,23 @@ export class RedisCluster<Connection> implements ClusterLink {
   }
 
   publish(event: RemoteEvent): void {
-    this.#commands.spublish(eventsChannel(event.room), encodeEvent(this.relayId, event)).catch(() => undefined);
+    if (this.#outbox.length === 0) setImmediate(this.#flush);
+    const origin = stampOrigin(this.relayId, preciseNow());
+    this.#outbox.push([eventsChannel(event.room), encodeEvent(origin, event)]);
   }
+
+  /** Sends the turn's publishes in one pipeline; while Redis is away they are dropped, as one publish would be. */
+  readonly #flush = (): void => {
+    const batch = this.#outbox;
+    this.#outbox = [];
+    if (!this.online) return;
+    const pipeline = this.#commands.pipeline();
+    for (const [channel, message] of batch) pipeline.spublish(channel, message);
+    pipeline.exec().then(
+      (results) => (this.hub.counters.redisPublished += results?.filter(([error]) => !error).length ?? 0),
+      () => undefined,
+    );
+  };
 
   async follow(room: string): Promise<void> {
     await this.#subscriber.ssubscribe(eventsChannel(room)).catch(() => undefined);
@@ -224,7 +277,13 @@ export class RedisCluster<Connection> implements ClusterLink {
 
   #receive(channel: string, message: string): void {
     const decoded = decodeEvent(roomOfChannel(channel), message);
-    if (decoded && decoded.origin !== this.relayId) this.hub.receive(decoded.event);
+    if (!decoded) return;
+    const { relayId, publishedAt } = readOrigin(decoded.origin);
+    if (relayId === this.relayId) return;
+    const { counters } = this.hub;
+    counters.redisReceived++;
+    this.hub.receive(decoded.event);
+    if (publishedAt !== undefined) counters.deliveryDelay.observe(Math.max(0, preciseNow() - publishedAt) / 1000);
   }
 
   async #script(script: string, room: string, args: string[]): Promise<boolean> {

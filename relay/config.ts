@@ -1,6 +1,6 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
-import { parseAllowedOrigins } from './admission.ts';
+import { parseAllowedOrigins, parseTrustProxy, type TrustProxy } from './admission.ts';
 
 export interface RelayConfig {
   host: string;
@@ -18,8 +18,8 @@ export interface RelayConfig {
   relaySecret: string | undefined;
   /** Origins allowed to open sockets; empty means the page's own origin. */
   allowedOrigins: string[];
-  /** Take the client address from Fly-Client-IP / X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Which proxy header, if any, names the client (TRUST_PROXY: unset, `fly` or `xff:<hops>`). */
+  trustProxy: TrustProxy;
   maxConnections: number;
   maxConnectionsPerAddress: number;
   /** Seconds without traffic before a socket is pinged, then dropped. */
@@ -30,7 +30,18 @@ export interface RelayConfig {
   redisUrl: string | undefined;
   /** Directory of the built client served over HTTP. */
   clientDir: string;
+  /** Between SIGTERM (readiness fails) and closing the sockets, so balancers stop sending new ones. */
+  drainDelayMs: number;
+  /** Prometheus metrics on their own listener; unset, there is none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  logFormat: LogFormat;
 }
+
+export type LogFormat = 'text' | 'json';
+
+/** After the drain delay, how long the sockets get to close before the relay exits anyway. */
+export const shutdownDeadlineMs = 4000;
 
 type Env = Record<string, string | undefined>;
 
@@ -44,13 +55,17 @@ export const defaults: RelayConfig = {
   resumeGraceMs: 20_000,
   relaySecret: undefined,
   allowedOrigins: [],
-  trustProxy: false,
+  trustProxy: { kind: 'none' },
   maxConnections: 20_000,
   maxConnectionsPerAddress: 100,
   idleTimeoutS: 32,
   maxBackpressure: 1024 * 1024,
   redisUrl: undefined,
   clientDir: 'dist/client',
+  drainDelayMs: 3000,
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
+  logFormat: 'text',
 };
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -63,11 +78,12 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function flag(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (['', '0', 'false', 'no'].includes(raw)) return false;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = allowed.find((candidate) => candidate === raw);
+  if (value === undefined) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 /** Reads the configuration; throws with the variable's name on a bad value. */
@@ -85,7 +101,7 @@ export function readConfig(env: Env): RelayConfig {
     resumeGraceMs: integer(env, 'RESUME_GRACE_MS', defaults.resumeGraceMs, 0, 3_600_000),
     relaySecret: env.RELAY_SECRET || undefined,
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
-    trustProxy: flag(env, 'TRUST_PROXY'),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     maxConnections: integer(env, 'MAX_CONNECTIONS', defaults.maxConnections, 1, 10_000_000),
     maxConnectionsPerAddress: integer(
       env,
@@ -99,5 +115,16 @@ export function readConfig(env: Env): RelayConfig {
     maxBackpressure: integer(env, 'MAX_BACKPRESSURE', defaults.maxBackpressure, 1024, 1024 * 1024 * 1024),
     redisUrl: env.REDIS_URL || undefined,
     clientDir: env.CLIENT_DIR || defaults.clientDir,
+    ...readOperations(env),
+  };
+}
+
+/** How the relay is run and watched: drain, metrics, logs. */
+function readOperations(env: Env): Pick<RelayConfig, 'drainDelayMs' | 'metricsPort' | 'metricsHost' | 'logFormat'> {
+  return {
+    drainDelayMs: integer(env, 'DRAIN_DELAY_MS', defaults.drainDelayMs, 0, 600_000),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    metricsHost: env.METRICS_HOST || defaults.metricsHost,
+    logFormat: oneOf(env, 'LOG_FORMAT', ['text', 'json'], defaults.logFormat),
   };
 }

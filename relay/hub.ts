@@ -4,6 +4,7 @@
 // to their own sockets. Delivery to local sockets is the adapter's job
 // (LocalDelivery), so this module has no socket code and no timers but one.
 import { encodeRm } from '../protocol/index.ts';
+import { RelayCounters } from './counters.ts';
 import { Rooms } from './rooms.ts';
 
 export interface LocalDelivery<Connection> {
@@ -41,6 +42,10 @@ export interface Joined {
 
 /** Shared membership and messaging across relays (see cluster.ts). */
 export interface ClusterLink {
+  /** Reaches the cluster now. */
+  readonly online: boolean;
+  /** Has reached it at least once since the relay started. */
+  readonly connectedOnce: boolean;
   /** Joins atomically across relays; 'offline' when the cluster cannot be reached. */
   join(request: JoinRequest, maxPeers: number): Promise<Joined | 'full' | 'offline'>;
   /**
@@ -68,6 +73,7 @@ export class Hub<Connection> {
     maxPeers: number,
     readonly graceMs: number,
     readonly delivery: LocalDelivery<Connection>,
+    readonly counters = new RelayCounters(),
   ) {
     this.rooms = new Rooms(maxPeers);
   }
@@ -166,6 +172,7 @@ export class Hub<Connection> {
     const stillOurs = (await this.#cluster?.release(room, id)) ?? true;
     if (!this.rooms.has(room, id) || this.rooms.find(room, id) !== undefined) return;
     if (!stillOurs) return; // it resumed on another relay
+    this.counters.graceExpired++;
     this.#removeMember(room, id);
     this.#cluster?.publish({ kind: 'left', room, id });
   }

@@ -1,12 +1,15 @@
 // Entry point: read the configuration, load uWebSockets.js, serve, and stop
-// cleanly on SIGTERM or SIGINT. The only log lines are the start line and errors.
+// cleanly on SIGTERM or SIGINT: readiness fails and new sockets are refused
+// at once, the open ones are closed with 1001 after DRAIN_DELAY_MS, and the
+// process exits 0. A second signal skips the rest of the delay. The only log
+// lines are the start line and errors.
 import { readFileSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
 import { RedisCluster } from './cluster.ts';
-import { readConfig } from './config.ts';
-import { startServer } from './server.ts';
-
-const shutdownDeadlineMs = 4000;
+import { readConfig, shutdownDeadlineMs, type RelayConfig } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createRegistry, serveMetrics, type MetricsServer } from './metrics.ts';
+import { startServer, type RunningServer } from './server.ts';
 
 type Uws = typeof import('uWebSockets.js');
 
@@ -32,31 +35,50 @@ async function loadUws(): Promise<Uws> {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig(process.env);
+async function main(log: Logger, config: RelayConfig): Promise<void> {
   const { redisUrl } = config;
   const server = await startServer(
     await loadUws(),
     config,
-    redisUrl ? (hub) => RedisCluster.connect(redisUrl, uuidv4(), hub, logError) : undefined,
+    redisUrl ? (hub) => RedisCluster.connect(redisUrl, uuidv4(), hub, (message) => log.error(message)) : undefined,
   );
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(createRegistry(server.counters, server.state), config.metricsHost, config.metricsPort);
   const mode = redisUrl ? ', sharing rooms through Redis' : '';
-  console.log(`onetimechat relay ${version()} listening on http://${config.host}:${server.port}${mode}`);
-  let stopping = false;
+  const metricsAt = metrics ? `, metrics on http://${config.metricsHost}:${metrics.port}/metrics` : '';
+  log.info(`onetimechat relay ${version()} listening on http://${config.host}:${server.port}${mode}${metricsAt}`);
+  stopOnSignals(server, metrics, config.drainDelayMs);
+}
+
+function stopOnSignals(server: RunningServer, metrics: MetricsServer | undefined, drainDelayMs: number): void {
+  let stopNow: (() => void) | undefined;
   const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void server.shutdown(shutdownDeadlineMs).then(() => process.exit(0));
+    if (stopNow) return stopNow();
+    server.drain();
+    const delay = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, drainDelayMs);
+      stopNow = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    void delay
+      .then(() => server.shutdown(shutdownDeadlineMs))
+      .then(() => metrics?.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
-function logError(message: string): void {
-  console.error(`onetimechat relay: ${message}`);
-}
-
-main().catch((error: unknown) => {
-  logError(error instanceof Error ? error.message : String(error));
+let log = createLogger('text');
+try {
+  const config = readConfig(process.env);
+  log = createLogger(config.logFormat);
+  await main(log, config);
+} catch (error: unknown) {
+  log.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
-});
+}

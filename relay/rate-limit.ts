@@ -1,32 +1,44 @@
 // Token bucket: `burst` frames at once, refilled at `rate` per second.
 // Time is passed in so the logic is pure.
 
+// The fields are meant to be part of a larger record (the relay's per-socket
+// one), so they are named to live there.
+
+/** A bucket starts full: `burst` tokens at the time the connection opened. */
 export interface TokenBucket {
   tokens: number;
-  updatedAt: number;
-}
-
-export function newBucket(burst: number, now: number): TokenBucket {
-  return { tokens: burst, updatedAt: now };
+  tokensAt: number;
 }
 
 /** Takes one token if there is one; rate 0 means unlimited. */
 export function takeToken(bucket: TokenBucket, rate: number, burst: number, now: number): boolean {
   if (rate === 0) return true;
-  const refill = ((now - bucket.updatedAt) * rate) / 1000;
+  const refill = ((now - bucket.tokensAt) * rate) / 1000;
   bucket.tokens = Math.min(burst, bucket.tokens + refill);
-  bucket.updatedAt = now;
+  bucket.tokensAt = now;
   if (bucket.tokens < 1) return false;
   bucket.tokens -= 1;
   return true;
 }
 
 /**
+ * `fetch`, on top of the frame rate: each one makes every peer re-send its
+ * history, so a stranger who knows only the room id could make a room work
+ * without end. A client needs one after a reconnect; a few at once, then one
+ * every two seconds, is plenty. Off when the frame rate limit is off.
+ */
+export const fetchLimit = {
+  rate: 0.5,
+  burst: 4,
+  refusal: 'at most one fetch every 2 seconds after the first 4; this one was dropped',
+} as const;
+
+/**
  * Sustained abuse: a connection that keeps sending past its rate. Counts the
  * frames refused within a window; past the allowance the relay closes it.
  */
 export interface RefusalWindow {
-  startedAt: number;
+  refusalsSince: number;
   refused: number;
 }
 
@@ -34,8 +46,8 @@ export const refusalWindowMs = 10_000;
 
 /** Records one refused frame; true when the connection should be closed. */
 export function recordRefusal(window: RefusalWindow, allowance: number, now: number): boolean {
-  if (now - window.startedAt >= refusalWindowMs) {
-    window.startedAt = now;
+  if (now - window.refusalsSince >= refusalWindowMs) {
+    window.refusalsSince = now;
     window.refused = 0;
   }
   window.refused++;

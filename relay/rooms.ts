@@ -79,6 +79,11 @@ export class Rooms<Connection> {
     return [...this.#rooms.keys()];
   }
 
+  /** How many members each room has. */
+  sizes(): number[] {
+    return Array.from(this.#rooms.values(), (members) => members.size);
+  }
+
   get roomCount(): number {
     return this.#rooms.size;
   }

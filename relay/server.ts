@@ -27,22 +27,25 @@ import {
 } from '../protocol/index.ts';
 import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.ts';
 import type { RelayConfig } from './config.ts';
-import { newBucket, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { RelayCounters, type UpgradeRefusal } from './counters.ts';
+import { serveHttp } from './http.ts';
+import type { RelayState } from './metrics.ts';
+import { fetchLimit, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import { RoomNames, type RoomName } from './room-names.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
-import { contentSecurityPolicy, loadStaticFiles } from './static-files.ts';
 
 type Uws = typeof import('uWebSockets.js');
 
-interface Peer {
+/** Everything the relay keeps per socket, in one record: its rate limit state included. */
+interface Peer extends TokenBucket, RefusalWindow {
   id: string;
-  room: string;
-  topic: string;
+  name: RoomName;
   address: string;
-  /** The id a genuine resume token names, checked against the room on open. */
+  /** The id a genuine resume token names, checked against the room on open, then dropped. */
   resumeId: string | undefined;
-  bucket: TokenBucket;
-  refusals: RefusalWindow;
+  /** `fetch` makes every peer answer with its history, so it has a far smaller allowance of its own. */
+  fetchBucket: TokenBucket;
   /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
   closed: boolean;
@@ -54,6 +57,10 @@ type Socket = WebSocket<Peer>;
 
 export interface RunningServer {
   port: number;
+  counters: RelayCounters;
+  state: RelayState;
+  /** Fails readiness and refuses new sockets with 503; the open ones carry on. */
+  drain(): void;
   /** Stops accepting, closes every socket with 1001, resolves when all are gone. */
   shutdown(deadlineMs: number): Promise<void>;
 }
@@ -61,10 +68,23 @@ export interface RunningServer {
 /** Frames up to this many times the protocol's limit are read, and closed with 1009. */
 const uwsFrameLimitFactor = 4;
 
+/**
+ * ws.send's answer when the socket was over MAX_BACKPRESSURE and is dropped.
+ * A drop during a room publish is not reported to the relay: uWebSockets.js
+ * closes the socket as if the connection were lost (1006).
+ */
+const droppedByBackpressure = 2;
+
 /** Only a connection lost without a close handshake keeps its id for a resume. */
 const lostConnection = 1006;
 
-const roomTopic = (room: string): string => `room/${room}`;
+const refusals: Record<UpgradeRefusal, [status: string, reason: string]> = {
+  bad_room: ['400 Bad Request', 'A room socket is /ws/<room>, with 1 to 64 of A-Z a-z 0-9 _ -'],
+  origin: ['403 Forbidden', 'This origin may not open sockets here'],
+  address_full: ['429 Too Many Requests', 'Too many connections from this address'],
+  server_full: ['503 Service Unavailable', 'The relay is full'],
+  draining: ['503 Service Unavailable', 'The relay is stopping; try another'],
+};
 
 /** Joins the relays sharing rooms; resolves once connected or given up waiting. */
 export type ClusterConnector = (hub: Hub<Socket>) => Promise<ClusterLink>;
@@ -77,54 +97,83 @@ export async function startServer(
   const app = uws.App();
   const startedAt = Date.now();
   const secret = config.relaySecret ?? newSecret();
-  const hub = new Hub<Socket>(config.roomMaxPeers, config.resumeGraceMs, {
-    toRoom: (room, frame) => app.publish(roomTopic(room), frame),
-    toOthers: (sender, frame) => sender.publish(sender.getUserData().topic, frame),
-    toPeer: (ws, frame) => ws.send(frame),
-    replace: (ws) => {
-      ws.getUserData().replaced = true;
-      ws.end(CloseCode.replaced, 'resumed on another connection');
+  const counters = new RelayCounters();
+  const names = new RoomNames();
+  // Bytes sent are counted as frame length times the sockets it goes to, read
+  // from uWebSockets.js's topic tree so delivery stays in native code.
+  const send = (ws: Socket, frame: string): void => {
+    counters.bytesSent += Buffer.byteLength(frame);
+    if (ws.send(frame) === droppedByBackpressure) counters.backpressureDrops++;
+  };
+  const hub = new Hub<Socket>(
+    config.roomMaxPeers,
+    config.resumeGraceMs,
+    {
+      toRoom: (room, frame) => {
+        const topic = names.topic(room);
+        counters.bytesSent += Buffer.byteLength(frame) * app.numSubscribers(topic);
+        app.publish(topic, frame);
+      },
+      toOthers: (sender, frame) => {
+        const { topic } = sender.getUserData().name;
+        counters.bytesSent += Buffer.byteLength(frame) * (app.numSubscribers(topic) - 1);
+        sender.publish(topic, frame);
+      },
+      toPeer: send,
+      replace: (ws) => {
+        ws.getUserData().replaced = true;
+        ws.end(CloseCode.replaced, 'resumed on another connection');
+      },
     },
-  });
+    counters,
+  );
   const connections = new ConnectionCounter(config.maxConnections, config.maxConnectionsPerAddress);
   const limits = { maxPayload: config.maxPayload, rate: config.rateLimit, burst: config.rateBurst };
   const frameLimit = maxFrameLength(config.maxPayload);
   // A client sending past its rate for five seconds' worth of frames within
   // the refusal window is abusing the relay, not bursting.
   const refusalAllowance = Math.max(config.rateBurst, config.rateLimit * 5);
+  let draining = false;
   let stopping = false;
 
   function reply(ws: Socket, code: ErrorCode, message: string): void {
-    ws.send(encodeError(code, message));
+    counters.framesRefused[code]++;
+    send(ws, encodeError(code, message));
   }
 
   function handle(ws: Socket, peer: Peer, request: ClientRequest): void {
+    counters.framesReceived[request.type]++;
     switch (request.type) {
       case 'send': {
         const frame = encodeAdd(peer.id, request.payloadJson, Date.now());
-        if (request.to === undefined) hub.broadcast(peer.room, frame);
-        else if (!hub.unicast(peer.room, request.to, frame)) reply(ws, 'no_such_peer', 'that peer is not in this room');
+        if (request.to === undefined) hub.broadcast(peer.name.room, frame);
+        else if (!hub.unicast(peer.name.room, request.to, frame))
+          reply(ws, 'no_such_peer', 'that peer is not in this room');
         return;
       }
       case 'fetch':
-        hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
+        if (config.rateLimit > 0 && !takeToken(peer.fetchBucket, fetchLimit.rate, fetchLimit.burst, Date.now())) {
+          return reply(ws, 'rate_limited', fetchLimit.refusal);
+        }
+        hub.fetch(peer.name.room, ws, peer.id, encodeFetch(peer.id, request.summaryJson));
         return;
       default:
         assertNever(request);
     }
   }
 
-  function refuseUpgrade(res: HttpResponse, status: string, reason: string): void {
+  function refuseUpgrade(res: HttpResponse, refusal: UpgradeRefusal): void {
+    counters.upgradesRefused[refusal]++;
+    const [status, reason] = refusals[refusal];
     res.writeStatus(status).writeHeader('Content-Type', 'text/plain; charset=utf-8').end(reason);
   }
 
   function upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    if (draining) return refuseUpgrade(res, 'draining');
     const room = roomFromPath(req.getUrl());
-    if (room === undefined) {
-      return refuseUpgrade(res, '400 Bad Request', 'A room socket is /ws/<room>, with 1 to 64 of A-Z a-z 0-9 _ -');
-    }
+    if (room === undefined) return refuseUpgrade(res, 'bad_room');
     if (!isOriginAllowed(req.getHeader('origin'), req.getHeader('host'), config.allowedOrigins)) {
-      return refuseUpgrade(res, '403 Forbidden', 'This origin may not open sockets here');
+      return refuseUpgrade(res, 'origin');
     }
     const address = clientAddress(
       Buffer.from(res.getRemoteAddressAsText()).toString(),
@@ -133,20 +182,22 @@ export async function startServer(
       config.trustProxy,
     );
     const admission = connections.admit(address);
-    if (admission === 'server_full') return refuseUpgrade(res, '503 Service Unavailable', 'The relay is full');
-    if (admission === 'address_full') {
-      return refuseUpgrade(res, '429 Too Many Requests', 'Too many connections from this address');
-    }
+    if (admission !== 'ok') return refuseUpgrade(res, admission);
+    counters.upgradesAccepted++;
     const resumeToken = req.getQuery('resume');
+    const resumeId = resumeToken ? verifyToken(secret, room, resumeToken, Date.now()) : undefined;
+    if (resumeToken && resumeId === undefined) counters.resumesRefused++;
     const now = Date.now();
     const peer: Peer = {
       id: uuidv4(),
-      room,
-      topic: roomTopic(room),
+      name: names.acquire(room),
       address,
-      resumeId: resumeToken ? verifyToken(secret, room, resumeToken) : undefined,
-      bucket: newBucket(config.rateBurst, now),
-      refusals: { startedAt: now, refused: 0 },
+      resumeId,
+      tokens: config.rateBurst,
+      tokensAt: now,
+      fetchBucket: { tokens: fetchLimit.burst, tokensAt: now },
+      refusalsSince: now,
+      refused: 0,
       joined: false,
       closed: false,
       replaced: false,
@@ -164,7 +215,7 @@ export async function startServer(
     const peer = ws.getUserData();
     const joined = await hub.join(
       {
-        room: peer.room,
+        room: peer.name.room,
         newId: peer.id,
         resumeId: peer.resumeId,
         // A relay that started less than a grace period ago cannot know who was
@@ -174,7 +225,7 @@ export async function startServer(
       ws,
     );
     if (peer.closed) {
-      if (joined) hub.leave(peer.room, joined.id);
+      if (joined) hub.leave(peer.name.room, joined.id);
       return;
     }
     if (!joined) {
@@ -182,38 +233,47 @@ export async function startServer(
       ws.end(CloseCode.tryAgainLater, 'room full');
       return;
     }
+    if (peer.resumeId !== undefined) {
+      if (joined.resumed) counters.resumesGranted++;
+      else counters.resumesRefused++;
+      peer.resumeId = undefined;
+    }
     peer.id = joined.id;
     peer.joined = true;
-    ws.subscribe(peer.topic);
+    ws.subscribe(peer.name.topic);
     const info: InitInfo = {
       v: PROTOCOL_VERSION,
       limits,
-      resume: issueToken(secret, peer.room, peer.id),
+      resume: issueToken(secret, peer.name.room, peer.id, Date.now()),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
     };
-    ws.send(encodeInit(peer.id, joined.others, info));
+    send(ws, encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.
-    if (!joined.resumed) hub.fetch(peer.room, ws, peer.id, encodeFetch(peer.id));
+    if (!joined.resumed) hub.fetch(peer.name.room, ws, peer.id, encodeFetch(peer.id));
   }
 
   function close(ws: Socket, code: number): void {
     const peer = ws.getUserData();
     peer.closed = true;
+    counters.countClose(code);
     connections.release(peer.address);
+    names.release(peer.name);
     // A stopping relay leaves its members in place: they resume on the relay
     // that comes back, or on another relay that notices this one is gone.
     if (!peer.joined || peer.replaced || stopping) return;
-    if (code === lostConnection) hub.lose(peer.room, peer.id);
-    else hub.leave(peer.room, peer.id);
+    if (code === lostConnection) hub.lose(peer.name.room, peer.id);
+    else hub.leave(peer.name.room, peer.id);
   }
 
   function message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void {
     const peer = ws.getUserData();
+    counters.bytesReceived += data.byteLength;
     if (data.byteLength > frameLimit) return ws.end(CloseCode.tooLarge, 'frame too large');
     const now = Date.now();
-    if (!takeToken(peer.bucket, config.rateLimit, config.rateBurst, now)) {
-      if (recordRefusal(peer.refusals, refusalAllowance, now)) {
+    if (!takeToken(peer, config.rateLimit, config.rateBurst, now)) {
+      if (recordRefusal(peer, refusalAllowance, now)) {
+        counters.rateLimitCloses++;
         ws.end(CloseCode.policyViolation, 'rate limit exceeded for too long');
         return;
       }
@@ -241,9 +301,16 @@ export async function startServer(
     close,
   });
 
-  serveHttp(app, config.clientDir);
+  // Ready once it takes sockets and, with Redis, once it has reached Redis:
+  // a later outage leaves it ready, serving its own members.
+  serveHttp(app, config.clientDir, () => !draining && (hub.cluster?.connectedOnce ?? true));
   // Connected before the first socket, so the first joins already see the whole room.
   if (connectCluster) hub.connectCluster(await connectCluster(hub));
+  const state: RelayState = {
+    socketsOpen: () => connections.total,
+    roomSizes: () => hub.rooms.sizes(),
+    redisConnected: () => hub.cluster?.online,
+  };
 
   return new Promise((resolve, reject) => {
     listenExclusively(app, config.host, config.port, (listenSocket) => {
@@ -252,7 +319,11 @@ export async function startServer(
       }
       resolve({
         port: uws.us_socket_local_port(listenSocket),
+        counters,
+        state,
+        drain: () => (draining = true),
         shutdown: async (deadlineMs) => {
+          draining = true;
           stopping = true;
           hub.stopTimers();
           uws.us_listen_socket_close(listenSocket);
@@ -279,28 +350,4 @@ function listenExclusively(app: TemplatedApp, host: string, port: number, callba
   const exclusivePort = 1; // LIBUS_LISTEN_EXCLUSIVE_PORT
   const listen = app.listen as unknown as (host: string, port: number, options: number, cb: ListenCallback) => void;
   listen.call(app, host, port, exclusivePort, callback);
-}
-
-function serveHttp(app: TemplatedApp, clientDir: string): void {
-  const staticFiles = loadStaticFiles(clientDir);
-  app.get('/healthz', (res) => {
-    res.writeHeader('Content-Type', 'text/plain; charset=utf-8').writeHeader('Cache-Control', 'no-store').end('ok');
-  });
-  app.get('/*', (res, req) => {
-    const file = staticFiles.get(req.getUrl());
-    if (!file) {
-      res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('not found');
-      return;
-    }
-    const policy = contentSecurityPolicy(req.getHeader('host'));
-    res.cork(() => {
-      res.writeStatus('200 OK');
-      for (const [name, value] of file.headers) res.writeHeader(name, value);
-      res.writeHeader('Content-Security-Policy', policy);
-      res.end(file.body);
-    });
-  });
-  app.any('/*', (res) => {
-    res.writeStatus('405 Method Not Allowed').writeHeader('Allow', 'GET').end();
-  });
 }

@@ -1,14 +1,17 @@
 // Tests need a few programs from Debian's archive: Chromium for the browser
-// tests, redis-server for relays sharing rooms. Install them when missing.
+// tests, redis-server for relays sharing rooms, tmux for a real terminal
+// around the terminal client. Install them when missing.
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const redisServerPath = '/usr/bin/redis-server';
+export const tmuxPath = '/usr/bin/tmux';
 
 const needed = [
   { path: chromiumPath, packages: ['chromium', 'fonts-dejavu-core'] },
   { path: redisServerPath, packages: ['redis-server'] },
+  { path: tmuxPath, packages: ['tmux'] },
 ];
 
 export function ensureHostTools() {

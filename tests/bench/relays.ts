@@ -1,12 +1,26 @@
 // The relays under test, each started fresh for every round: onetimechat's
 // relay, the comparison relays in tests/bench/relays/, and two onetimechat
-// relays sharing rooms through a real redis-server.
+// relays sharing rooms through a real redis-server. Optionally the same
+// relay with its metrics endpoint on, and another build of it (BENCH_BASELINE,
+// the directory of another checkout after `npm run build`) alone and with
+// Redis, to measure a change before and after in the same run.
 import { existsSync } from 'node:fs';
 import { startRedis } from '../support/redis.ts';
 import { cpuMs, killAtExit, pin, redisPid, relayCpu, startRelayProcess } from './proc.ts';
 import type { TransportName } from './transport.ts';
 
-export type SetupName = 'onetimechat' | 'uws-ceiling' | 'ws' | 'socketio' | 'onetimechat-redis';
+export type SetupName =
+  | 'onetimechat'
+  | 'uws-ceiling'
+  | 'ws'
+  | 'socketio'
+  | 'onetimechat-redis'
+  | 'onetimechat-metrics'
+  | 'baseline'
+  | 'baseline-redis';
+
+/** Setups of two relays sharing rooms through Redis. */
+export const withRedis = (name: SetupName): boolean => name === 'onetimechat-redis' || name === 'baseline-redis';
 
 export interface RunningSetup {
   /** The relays' ports; clients are spread over them in turn. */
@@ -95,6 +109,8 @@ const comparison = (name: SetupName, label: string, transport: TransportName): S
 });
 
 const onetimechat = { transport: 'websocket', script: onetimechatEntry, env: onetimechatEnv } as const;
+const baselineDir = process.env.BENCH_BASELINE;
+const baseline = { ...onetimechat, script: `${baselineDir ?? '<BENCH_BASELINE>'}/${onetimechatEntry}` } as const;
 
 export const allSetups: Setup[] = [
   { name: 'onetimechat', label: 'onetimechat', ...onetimechat, withRedis: false },
@@ -102,7 +118,22 @@ export const allSetups: Setup[] = [
   comparison('ws', 'ws', 'websocket'),
   comparison('socketio', 'socket.io', 'socketio'),
   { name: 'onetimechat-redis', label: 'onetimechat ×2 + Redis', ...onetimechat, withRedis: true },
+  // Not scraped during a round: what the registry and its default collectors cost while the relay works.
+  {
+    name: 'onetimechat-metrics',
+    label: 'onetimechat, metrics on',
+    ...onetimechat,
+    env: { ...onetimechatEnv, METRICS_PORT: '0' },
+    withRedis: false,
+  },
+  { name: 'baseline', label: 'baseline build', ...baseline, withRedis: false },
+  { name: 'baseline-redis', label: 'baseline ×2 + Redis', ...baseline, withRedis: true },
 ];
+
+/** Run unless BENCH_RELAYS names them: the optional setups, and the baseline only with BENCH_BASELINE. */
+export const defaultSetups = allSetups
+  .map((setup) => setup.name)
+  .filter((name) => !['onetimechat-metrics', 'baseline', 'baseline-redis'].includes(name));
 
 /** Whether a setup's relay exists in this tree (the comparison relays may not yet). */
 export const isAvailable = (setup: Setup): boolean => existsSync(setup.script);

@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import type { LoadResult } from './load.ts';
 import type { NewcomerResult, SyncMode } from './newcomer.ts';
 import { generatorCpu, relayCpu } from './proc.ts';
-import type { SetupName } from './relays.ts';
+import { withRedis, type SetupName } from './relays.ts';
 import { newcomerPeers, type ScenarioName } from './scenarios.ts';
 import { median, ratio } from './stats.ts';
 
@@ -280,7 +280,7 @@ function loadTable(results: BenchResults): string {
       const s = summarizeLoad(results.load, scenario, name);
       if (s.rounds + s.failed === 0) continue;
       const spread = s.rounds > 1 ? `${number(s.cpuRange[0])}–${number(s.cpuRange[1])}` : '';
-      const redis = name === 'onetimechat-redis' ? `Redis ${number(s.redisPer1000)}` : '';
+      const redis = withRedis(name) ? `Redis ${number(s.redisPer1000)}` : '';
       const detail = [spread, redis].filter(Boolean).join('; ');
       const cpu = detail ? `${number(s.cpuPer1000)} (${detail})` : number(s.cpuPer1000);
       const latency = Number.isFinite(s.p50) ? `${number(s.p50, 2)} / ${number(s.p99, 2)} / ${number(s.max, 1)}` : '';
@@ -320,24 +320,36 @@ function loadTable(results: BenchResults): string {
   );
 }
 
+function redisRow(scenario: ScenarioName, relay: SetupName, one: LoadSummary, two: LoadSummary): string[] {
+  return [
+    scenario,
+    relay,
+    number(one.cpuPer1000),
+    number(two.cpuPer1000 - two.redisPer1000),
+    number(two.redisPer1000),
+    number((two.cpuPer1000 - one.cpuPer1000) / 1000, 2),
+    times(ratio(two.cpuPer1000, one.cpuPer1000)),
+  ];
+}
+
 function redisTable(results: BenchResults): string {
   const rows: string[][] = [];
+  const pairs = [
+    ['onetimechat', 'onetimechat-redis'],
+    ['baseline', 'baseline-redis'],
+  ] as const;
   for (const scenario of results.scenarios) {
-    const two = summarizeLoad(results.load, scenario, 'onetimechat-redis');
-    const one = summarizeLoad(results.load, scenario, 'onetimechat');
-    if (two.rounds === 0 || one.rounds === 0) continue;
-    rows.push([
-      scenario,
-      number(one.cpuPer1000),
-      number(two.cpuPer1000 - two.redisPer1000),
-      number(two.redisPer1000),
-      number((two.cpuPer1000 - one.cpuPer1000) / 1000, 2),
-      times(ratio(two.cpuPer1000, one.cpuPer1000)),
-    ]);
+    for (const [alone, shared] of pairs) {
+      const two = summarizeLoad(results.load, scenario, shared);
+      const one = summarizeLoad(results.load, scenario, alone);
+      if (two.rounds === 0 || one.rounds === 0) continue;
+      rows.push(redisRow(scenario, alone, one, two));
+    }
   }
   return table(
     [
       'scenario',
+      'build',
       'one relay: CPU µs / 1,000',
       'two relays: relays µs / 1,000',
       'redis-server µs / 1,000',

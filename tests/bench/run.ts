@@ -3,7 +3,10 @@
 // For quicker runs:
 //   BENCH_ONLY=fanout,rooms50x20,rooms200x3,latency,newcomer,idle   scenarios
 //   BENCH_RELAYS=onetimechat,uws-ceiling,ws,socketio,onetimechat-redis
-//     relays (the last: two onetimechat relays sharing rooms through Redis)
+//     relays (the last: two onetimechat relays sharing rooms through Redis);
+//     also onetimechat-metrics (METRICS_PORT set), and with BENCH_BASELINE=<dir
+//     of another checkout, built> baseline and baseline-redis: that build
+//     measured in the same run, for before and after
 //   BENCH_ROUNDS=3   rounds of each scenario (idle capacity is measured once)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
@@ -12,7 +15,7 @@ import { idleCapacity } from './idle.ts';
 import { cpuMs, relayFileLimit } from './proc.ts';
 import type { LoadResult } from './load.ts';
 import type { NewcomerResult, SyncMode } from './newcomer.ts';
-import { allSetups, isAvailable, startSetup, type Setup } from './relays.ts';
+import { allSetups, defaultSetups, isAvailable, startSetup, type Setup } from './relays.ts';
 import {
   describeMachine,
   renderReport,
@@ -134,10 +137,12 @@ export async function main(): Promise<void> {
   const scenarios = listFromEnv<ScenarioName>('BENCH_ONLY', scenarioNames);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('BENCH_ROUNDS must be from 1 to 20');
-  const wanted = listFromEnv(
-    'BENCH_RELAYS',
-    allSetups.map((setup) => setup.name),
-  );
+  const wanted = process.env.BENCH_RELAYS
+    ? listFromEnv(
+        'BENCH_RELAYS',
+        allSetups.map((setup) => setup.name),
+      )
+    : defaultSetups;
   const missing = allSetups.filter((setup) => wanted.includes(setup.name) && !isAvailable(setup));
   for (const setup of missing)
     console.error(`onetimechat bench: ${setup.script} is missing; ${setup.label} is skipped`);

@@ -3,7 +3,7 @@
 // spends seconds of CPU a round: /proc counts CPU time in ticks of 10 ms.
 import type { LoadPlan } from './load.ts';
 import type { NewcomerPlan, SyncMode } from './newcomer.ts';
-import type { SetupName } from './relays.ts';
+import { withRedis, type SetupName } from './relays.ts';
 import type { TransportName } from './transport.ts';
 
 export type ScenarioName = 'fanout' | 'rooms50x20' | 'rooms200x3' | 'latency' | 'newcomer' | 'idle';
@@ -86,5 +86,5 @@ export const idleConnectionsOnetimechat = 50_000;
 
 /** The relays each kind of scenario runs on; the two-relay setup runs the load scenarios only. */
 export function appliesTo(scenario: ScenarioName, setup: SetupName): boolean {
-  return setup !== 'onetimechat-redis' || (scenario !== 'newcomer' && scenario !== 'idle');
+  return !withRedis(setup) || (scenario !== 'newcomer' && scenario !== 'idle');
 }

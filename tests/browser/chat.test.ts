@@ -7,6 +7,7 @@ import {
   messageTexts,
   notices,
   openRoom,
+  roomLinkOf,
   send,
   waitForMessage,
 } from '../support/browser.ts';
@@ -64,7 +65,7 @@ describe('chatting in a room', () => {
     await waitForMessage(bob!, 'third, from alice');
 
     const carol = await session.browser.person();
-    await openRoom(carol, alice!.url());
+    await openRoom(carol, await roomLinkOf(alice!));
     await waitForMessage(carol, 'third, from alice');
     await waitForMessage(carol, 'second, from bob');
     expect(await messageTexts(carol)).toEqual(['first, from alice', 'second, from bob', 'third, from alice']);
@@ -90,7 +91,10 @@ describe('chatting in a room', () => {
     }
     expect(Date.now() - closedAt).toBeLessThan(3000);
     expect(await messageTexts(carol!)).toEqual(['alice stays']);
-    expect(await notices(carol!)).toContain(`${bobName} left, and their messages vanished`);
+    // The tag tells Bob apart from anyone who takes his name.
+    expect(await notices(carol!)).toContainEqual(
+      expect.stringMatching(new RegExp(`^${bobName} \\(#[0-9a-f]{4}\\) left, and their messages vanished$`)),
+    );
   });
 
   it('/nick renames everywhere and /me shows an action', async () => {
@@ -114,9 +118,9 @@ describe('chatting in a room', () => {
     const [alice] = await room(1);
     await alice!.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await alice!.getByRole('button', { name: 'Copy link' }).click();
-    await alice!.getByRole('button', { name: 'Link copied' }).waitFor();
+    await alice!.getByRole('button', { name: 'Copied' }).waitFor();
     const copied = await alice!.evaluate(() => navigator.clipboard.readText());
-    expect(copied).toBe(alice!.url());
+    expect(copied).toMatch(new RegExp(`^${session.relay.httpUrl}/#[A-Za-z0-9_-]{22}$`));
     await send(alice!, 'through the copied link');
     const bob = await session.browser.person();
     await openRoom(bob, copied);

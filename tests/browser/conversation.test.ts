@@ -2,10 +2,9 @@
 // real relay, and a forger with the room key who cannot act in another's name.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { encryptText, messageKeyFromSecret, roomIdFromSecret } from '../../client/src/lib/crypto.ts';
 import { secretFromLink } from '../../client/src/lib/links.ts';
 import { browserSession, createRoom, messageTexts, openRoom, send, waitForMessage } from '../support/browser.ts';
-import { TestClient } from '../support/client.ts';
+import { joinAsHostileMember } from '../support/hostile-member.ts';
 
 const session = browserSession();
 
@@ -126,21 +125,19 @@ describe('conversation features', () => {
     await send(alice, 'the real words');
     await waitForMessage(bob, 'the real words');
     const id = await message(bob, 'the real words').getAttribute('data-id');
-    const secret = secretFromLink(link)!;
-    const key = await messageKeyFromSecret(secret);
-    const { client } = await TestClient.join(session.relay.wsUrl(await roomIdFromSecret(secret)));
+    const forger = await joinAsHostileMember((room) => session.relay.wsUrl(room), secretFromLink(link)!);
     for (const forged of [
       { v: 1, kind: 'edit', id, text: 'forged words' },
       { v: 1, kind: 'unsend', id },
       { v: 1, kind: 'message', name: 'Forger', message: { id: crypto.randomUUID(), text: 'forger was here' } },
     ]) {
-      client.socket.send(JSON.stringify(['send', await encryptText(key, JSON.stringify(forged))]));
+      await forger.send(forged);
     }
     // The forger's own message arriving after its edit and unsend shows both were handled.
     await waitForMessage(bob, 'forger was here');
     await waitForMessage(alice, 'forger was here');
     expect(await messageTexts(bob)).toEqual(['the real words', 'forger was here']);
     expect(await messageTexts(alice)).toEqual(['the real words', 'forger was here']);
-    client.socket.close();
+    forger.client.socket.close();
   });
 });

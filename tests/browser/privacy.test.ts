@@ -207,11 +207,30 @@ describe('privacy', () => {
     expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     const background = await alice.evaluate(() => getComputedStyle(document.body).backgroundColor);
 
+    // The room's secret was in memory only, so a reload leaves the room; the theme stays.
     await alice.reload();
-    await waitConnected(alice);
+    await alice.getByRole('button', { name: 'Create a private room' }).waitFor();
     expect(await alice.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await alice.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(background);
     expect(background).not.toBe('rgb(246, 246, 243)');
     expect(await messageTexts(alice)).toEqual([]);
+  });
+
+  it('takes the secret out of the address: Back and Forward after Leave do not return to the room (review finding)', async () => {
+    const alice = await watchedPerson();
+    const link = await createRoom(alice, session.relay.httpUrl);
+    expect(alice.url()).not.toContain('#');
+    const bob = await watchedPerson();
+    await openRoom(bob, link);
+    expect(bob.url()).toBe(`${session.relay.httpUrl}/`);
+    expect(await bob.evaluate(() => [location.hash, history.state])).toEqual(['', null]);
+
+    await bob.locator('button[title="Leave this room"]').click();
+    await bob.getByRole('button', { name: 'Create a private room' }).waitFor();
+    await bob.goBack();
+    await bob.goForward();
+    expect(bob.url()).not.toContain('#');
+    await bob.getByRole('button', { name: 'Create a private room' }).waitFor();
+    expect(await bob.locator('.status').count()).toBe(0);
   });
 });

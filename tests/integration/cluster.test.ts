@@ -1,8 +1,10 @@
 // Rooms spanning several relays over a real redis-server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.ts';
+import { scrape, type Scrape } from '../support/metrics.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
+import { sleep } from '../support/wait.ts';
 
 const graceMs = 3000;
 
@@ -163,4 +165,110 @@ describe('failures across relays', () => {
       await stopCluster(redis, relays);
     }
   }, 40_000);
+});
+
+describe('publishing in batches', () => {
+  /** Every `add` a client receives, as [sender, sequence number], from payloads `<n>`. */
+  function collectAdds(client: TestClient): [string, number][] {
+    const adds: [string, number][] = [];
+    client.socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as unknown[];
+      if (frame[0] === 'add') adds.push([String(frame[1]), Number(frame[2])]);
+    });
+    return adds;
+  }
+
+  const sequencesFrom = (adds: [string, number][], sender: string): number[] =>
+    adds.filter(([from]) => from === sender).map(([, sequence]) => sequence);
+
+  async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+      await sleep(20);
+    }
+  }
+
+  it('keeps each sender’s order across relays under load, and counts every event', async () => {
+    const { redis, relays } = await startCluster(2, { RATE_LIMIT: '0', METRICS_PORT: '0' });
+    try {
+      const roomCount = 20;
+      const perSender = 150;
+      const rooms = await Promise.all(
+        Array.from({ length: roomCount }, async () => {
+          const room = freshRoom();
+          const reader = await TestClient.join(relays[1]!.wsUrl(room));
+          const senders = [
+            await TestClient.join(relays[0]!.wsUrl(room)),
+            await TestClient.join(relays[0]!.wsUrl(room)),
+          ];
+          await reader.client.next('fetch');
+          await reader.client.next('fetch');
+          return { reader, senders, adds: collectAdds(reader.client) };
+        }),
+      );
+      const [publishedBefore, receivedBefore] = await Promise.all([scrape(relays[0]!), scrape(relays[1]!)]);
+      for (let sequence = 0; sequence < perSender; sequence++) {
+        for (const { senders } of rooms) for (const { client } of senders) client.send(['send', String(sequence)]);
+      }
+      const total = roomCount * 2 * perSender;
+      await until(() => rooms.every(({ adds }) => adds.length === 2 * perSender), 20_000, 'every add delivered');
+      const inOrder = Array.from({ length: perSender }, (_, sequence) => sequence);
+      for (const { senders, adds } of rooms) {
+        for (const sender of senders) expect(sequencesFrom(adds, sender.id)).toEqual(inOrder);
+      }
+      const [publishedAfter, receivedAfter] = await Promise.all([scrape(relays[0]!), scrape(relays[1]!)]);
+      const delta = (after: Scrape, before: Scrape, sample: string) => after.value(sample) - before.value(sample);
+      expect(delta(publishedAfter, publishedBefore, 'onetimechat_redis_published_total')).toBe(total);
+      expect(delta(receivedAfter, receivedBefore, 'onetimechat_redis_received_total')).toBe(total);
+      expect(delta(receivedAfter, receivedBefore, 'onetimechat_cross_relay_delivery_seconds_count')).toBe(total);
+      expect(receivedAfter.value('onetimechat_redis_connected')).toBe(1);
+    } finally {
+      await stopCluster(redis, relays);
+    }
+  }, 60_000);
+
+  it('loses nothing sent before a Redis restart or after it, and never reorders, while batches are in flight', async () => {
+    const { redis, relays } = await startCluster(2, { RATE_LIMIT: '0' });
+    try {
+      const room = freshRoom();
+      const remote = await TestClient.join(relays[1]!.wsUrl(room));
+      const local = await TestClient.join(relays[0]!.wsUrl(room));
+      const sender = await TestClient.join(relays[0]!.wsUrl(room));
+      await remote.client.next('fetch');
+      await remote.client.next('fetch');
+      await local.client.next('fetch');
+      const [remoteAdds, localAdds] = [collectAdds(remote.client), collectAdds(local.client)];
+      let sent = 0;
+      const sending = setInterval(() => {
+        for (let i = 0; i < 5; i++) sender.client.send(['send', String(sent++)]);
+      }, 2);
+      const remoteHas = (sequence: number) => remoteAdds.some(([, received]) => received === sequence);
+
+      await sleep(300);
+      const sentBeforeRestart = sent;
+      await until(() => remoteHas(sentBeforeRestart - 1), 5000, 'delivery before the restart');
+      await redis.restart();
+      // Back once a message sent after the restart crosses over; from then on, all of them must.
+      const sentAfterRestart = sent;
+      await until(() => remoteAdds.some(([, received]) => received >= sentAfterRestart), 15_000, 'delivery after');
+      const firstAfter = remoteAdds.find(([, received]) => received >= sentAfterRestart)![1];
+      await sleep(300);
+      clearInterval(sending);
+      const last = sent - 1;
+      await until(() => remoteHas(last) && localAdds.length === sent, 5000, 'the last message');
+
+      const remoteSequences = sequencesFrom(remoteAdds, sender.id);
+      expect(remoteSequences).toEqual([...remoteSequences].sort((x, y) => x - y));
+      expect(new Set(remoteSequences).size).toBe(remoteSequences.length);
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(remoteSequences.filter((sequence) => sequence < sentBeforeRestart)).toEqual(
+        range(0, sentBeforeRestart - 1),
+      );
+      expect(remoteSequences.filter((sequence) => sequence >= firstAfter)).toEqual(range(firstAfter, last));
+      expect(sequencesFrom(localAdds, sender.id)).toEqual(range(0, last));
+    } finally {
+      await stopCluster(redis, relays);
+    }
+  }, 60_000);
 });

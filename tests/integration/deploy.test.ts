@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { defaults } from '../../relay/config.ts';
+import { defaults, readConfig, shutdownDeadlineMs } from '../../relay/config.ts';
 import { relayNode } from '../../scripts/runtime.mjs';
 import { freePort } from '../support/redis.ts';
 
@@ -22,10 +22,26 @@ describe('fly.toml', () => {
     expect(fly.http_service.force_https).toBe(true);
   });
 
-  it('never stops machines that hold live sockets, and checks /healthz', () => {
+  it('never stops machines that hold live sockets, routes by /readyz and checks /healthz', () => {
     expect(['off', false]).toContain(fly.http_service.auto_stop_machines);
     expect(fly.http_service.min_machines_running).toBeGreaterThanOrEqual(1);
-    expect(fly.http_service.checks).toContainEqual(expect.objectContaining({ method: 'GET', path: '/healthz' }));
+    expect(fly.http_service.checks).toContainEqual(expect.objectContaining({ method: 'GET', path: '/readyz' }));
+    expect(fly.checks.alive).toMatchObject({ type: 'http', port: defaults.port, path: '/healthz' });
+  });
+
+  it('lets a machine drain: readiness fails before the sockets close, and the kill waits for both', () => {
+    const config = readConfig(fly.env);
+    expect(fly.kill_signal).toBe('SIGTERM');
+    const readiness = fly.http_service.checks.find((check: { path: string }) => check.path === '/readyz');
+    expect(seconds(readiness.interval) * 1000).toBeLessThanOrEqual(config.drainDelayMs);
+    expect(seconds(fly.kill_timeout) * 1000).toBeGreaterThan(config.drainDelayMs + shutdownDeadlineMs);
+  });
+
+  it('serves metrics on the private network only, where the [metrics] section points', () => {
+    const config = readConfig(fly.env);
+    expect(fly.metrics).toEqual({ port: config.metricsPort, path: '/metrics' });
+    expect(config.metricsPort).not.toBe(fly.http_service.internal_port);
+    expect(config.metricsHost).toBe('fly-local-6pn');
   });
 
   it('limits connections as the relay does and trusts the proxy for client addresses', () => {
@@ -33,7 +49,7 @@ describe('fly.toml', () => {
     expect(concurrency.type).toBe('connections');
     expect(concurrency.hard_limit).toBe(Number(fly.env.MAX_CONNECTIONS));
     expect(concurrency.soft_limit).toBeLessThanOrEqual(concurrency.hard_limit);
-    expect(fly.env.TRUST_PROXY).toBe('true');
+    expect(fly.env.TRUST_PROXY).toBe('fly');
   });
 });
 
@@ -71,6 +87,13 @@ describe('the production image, run on this host', () => {
     }
   }, 120_000);
 });
+
+/** A fly duration such as "15s" in seconds. */
+function seconds(duration: string): number {
+  const match = /^(\d+)s$/.exec(duration);
+  if (!match) throw new Error(`not a duration in seconds: ${duration}`);
+  return Number(match[1]);
+}
 
 async function waitForHealth(url: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {

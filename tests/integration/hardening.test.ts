@@ -103,7 +103,7 @@ describe('admission', () => {
         ALLOWED_ORIGINS: 'https://chat.example.org',
         MAX_CONNECTIONS_PER_ADDRESS: '3',
         MAX_CONNECTIONS: '5',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: 'xff:1',
       })),
   );
   afterAll(() => relay.stop());
@@ -116,12 +116,20 @@ describe('admission', () => {
     await allowed.client.close();
   });
 
+  /** What one trusted proxy sends on: whatever the client wrote, then the address the proxy saw. */
+  const from = (address: string, written = '') => ({
+    headers: { 'X-Forwarded-For': written ? `${written}, ${address}` : address },
+  });
+
   it('limits connections per client address, read from the trusted proxy header', async () => {
-    const from = (address: string) => ({ headers: { 'X-Forwarded-For': `${address}, 10.0.0.1` } });
     const room = freshRoom();
     const held = [];
     for (let i = 0; i < 3; i++) held.push(await TestClient.join(relay.wsUrl(room), from('198.51.100.7')));
     await expect(TestClient.connect(relay.wsUrl(room), from('198.51.100.7'))).rejects.toThrow('HTTP 429');
+    // Review finding: a client writing its own X-Forwarded-For or Fly-Client-IP does not escape the limit.
+    await expect(TestClient.connect(relay.wsUrl(room), from('198.51.100.7', '192.0.2.1'))).rejects.toThrow('HTTP 429');
+    const flyHeader = { headers: { ...from('198.51.100.7').headers, 'Fly-Client-IP': '192.0.2.2' } };
+    await expect(TestClient.connect(relay.wsUrl(room), flyHeader)).rejects.toThrow('HTTP 429');
     const other = await TestClient.join(relay.wsUrl(room), from('198.51.100.8'));
     await held[0]!.client.close();
     const again = await TestClient.join(relay.wsUrl(room), from('198.51.100.7'));
@@ -132,11 +140,9 @@ describe('admission', () => {
     const room = freshRoom();
     const held = [];
     for (let i = 0; i < 5; i++) {
-      held.push(await TestClient.join(relay.wsUrl(room), { headers: { 'Fly-Client-IP': `203.0.113.${i}` } }));
+      held.push(await TestClient.join(relay.wsUrl(room), from(`203.0.113.${i}`)));
     }
-    await expect(
-      TestClient.connect(relay.wsUrl(room), { headers: { 'Fly-Client-IP': '203.0.113.99' } }),
-    ).rejects.toThrow('HTTP 503');
+    await expect(TestClient.connect(relay.wsUrl(room), from('203.0.113.99'))).rejects.toThrow('HTTP 503');
     await Promise.all(held.map(({ client }) => client.close()));
   });
 });
@@ -158,6 +164,26 @@ describe('rate limits', () => {
       for (let i = 0; i < 100; i++) flooder.client.send(['send', 'more']);
       expect((await flooder.client.closed).code).toBe(1008);
       expect(await watcher.client.next('rm')).toEqual(['rm', flooder.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('allows fetch far less often than send (review finding: fetch amplification)', async () => {
+    const relay = await startRelay();
+    try {
+      const room = freshRoom();
+      const watcher = await TestClient.join(relay.wsUrl(room));
+      const stranger = await TestClient.join(relay.wsUrl(room));
+      await watcher.client.next('fetch');
+      for (let i = 0; i < 10; i++) stranger.client.send(['fetch']);
+      stranger.client.send(['send', 'still heard']);
+      const refused = [];
+      for (let i = 0; i < 7; i++) refused.push(await stranger.client.next());
+      expect(refused.slice(0, 6).every(([command, code]) => command === 'error' && code === 'rate_limited')).toBe(true);
+      expect(refused[6]).toEqual(['add', stranger.id, 'still heard', expect.any(Number)]);
+      for (let i = 0; i < 4; i++) expect(await watcher.client.next()).toEqual(['fetch', stranger.id]);
+      expect((await watcher.client.next())[0]).toBe('add');
     } finally {
       await relay.stop();
     }

@@ -80,7 +80,17 @@ export async function createRoom(page: Page, httpUrl: string): Promise<string> {
   await page.goto(httpUrl);
   await page.getByRole('button', { name: 'Create a private room' }).click();
   await waitConnected(page);
-  return page.url();
+  return roomLinkOf(page);
+}
+
+/** The link of the room a page is in, as its Copy link button gives it: the address bar no longer holds it. */
+export async function roomLinkOf(page: Page): Promise<string> {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  // Clicking moves the focus; it goes back where the page had put it, so tests still see the page's own focus.
+  const focused = await page.evaluateHandle(() => document.activeElement);
+  await page.getByRole('button', { name: /^(Copy link|Copied)$/ }).click();
+  await focused.evaluate((element) => (element as HTMLElement | null)?.focus());
+  return page.evaluate(() => navigator.clipboard.readText());
 }
 
 /** Opens a room link and waits until the socket is connected. */

@@ -40,7 +40,7 @@ describe('message box input', () => {
     };
     expect(error('/dance')).toMatch(/unknown command \/dance.*\/help/);
     expect(error('/nick')).toMatch(/needs a name.*\/nick/);
-    expect(error(`/nick ${'x'.repeat(40)}`)).toMatch(/at most 32/);
+    expect(error(`/nick ${'x'.repeat(40)}`)).toMatch(/1 to 32 visible/);
     expect(error('/ttl forever')).toMatch(/one of off, 1m, 10m, 1h, 24h/);
     expect(error('/ttl')).toMatch(/needs one of/);
     expect(error('/me')).toMatch(/needs an action/);

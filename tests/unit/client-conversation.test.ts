@@ -19,6 +19,7 @@ function room(self: string, sent: { envelope: Envelope; to?: string }[] = []): R
     now: () => 1000,
     maxPayload: () => 65_536,
     send: async (envelope, to) => void sent.push({ envelope, to }),
+    samePerson: () => false,
     fetch: async () => {},
     notice: () => ({ kind: 'notice', id: 'n', ts: 0, notice: { type: 'info', text: '' } }),
     live: () => {},
@@ -39,7 +40,7 @@ function setUp(self = alice) {
   return { history, conversation, sent, text };
 }
 
-const from = (peer: string, ts = 100): Received => ({ from: peer, ts, self: peer === alice });
+const from = (peer: string, ts = 100): Received => ({ from: peer, ts, self: peer === alice, unicast: false });
 
 describe('conversation envelopes', () => {
   const valid: Envelope[] = [
@@ -162,6 +163,7 @@ describe('what a newcomer or a returning peer gets', () => {
     const { history, text } = setUp();
     history.addDelivered(alice, [{ id: aliceMessage, text: 'edited later', ts: 10, edited: 300 }], 0);
     history.addDelivered(alice, [{ id: aliceMessage, text: 'older edit', ts: 10, edited: 200 }], 0);
+    history.addDelivered(bob, [{ id: aliceMessage, text: 'forged in a batch', ts: 10, edited: 900 }], 0);
     expect(text(aliceMessage)).toBe('edited later');
   });
 });

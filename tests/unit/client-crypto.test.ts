@@ -70,12 +70,19 @@ describe('room secrets and ids', () => {
   });
 
   it('derives named-room secrets with PBKDF2-SHA-256, 600,000 rounds, ignoring case and spacing', async () => {
-    const expected = pbkdf2Sync('our secret garden', 'onetimechat v1 named room', 600_000, 16, 'sha256');
-    expect(await secretFromRoomName('our secret garden')).toBe('kEwvwzcHRyg28efsOuuIsQ');
-    expect(expected.toString('base64url')).toBe('kEwvwzcHRyg28efsOuuIsQ');
-    expect(await secretFromRoomName('  Our   Secret\tGarden ')).toBe('kEwvwzcHRyg28efsOuuIsQ');
-    expect(await secretFromRoomName('our secret garden 2', 1000)).not.toBe(
-      await secretFromRoomName('our secret garden', 1000),
+    const origin = 'https://chat.example.org';
+    const salt = `onetimechat v1 named room\n${origin}`;
+    const expected = pbkdf2Sync('our secret garden', salt, 600_000, 16, 'sha256').toString('base64url');
+    expect(await secretFromRoomName('our secret garden', origin)).toBe(expected);
+    expect(await secretFromRoomName('  Our   Secret\tGarden ', origin)).toBe(expected);
+    expect(await secretFromRoomName('our secret garden 2', origin, 1000)).not.toBe(
+      await secretFromRoomName('our secret garden', origin, 1000),
+    );
+  });
+
+  it('salts named rooms with the relay origin, so one dictionary does not fit every deployment', async () => {
+    expect(await secretFromRoomName('lobby', 'https://a.example', 1000)).not.toBe(
+      await secretFromRoomName('lobby', 'https://b.example', 1000),
     );
   });
 });

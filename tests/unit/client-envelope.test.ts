@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from '../../client/src/lib/envelope.ts';
+import { isValidName } from '../../client/src/lib/envelope-fields.ts';
 
 const messageId = '3f2c6a1e-8b7d-4c2e-9a10-1b2c3d4e5f60';
 
@@ -23,6 +24,11 @@ describe('envelopes', () => {
       'text',
       { ...good, v: 2 },
       { ...good, kind: 'shout' },
+      // Names every object has must not reach the decoder table's prototype.
+      { ...good, kind: 'toString' },
+      { ...good, kind: '__proto__' },
+      { ...good, kind: 'constructor' },
+      { ...good, kind: 1 },
       { ...good, name: '' },
       { ...good, name: 'x'.repeat(33) },
       { ...good, message: { ...good.message, id: 'not-a-uuid' } },
@@ -53,5 +59,26 @@ describe('envelopes', () => {
       }),
     );
     expect(decoded).toEqual({ v: 1, kind: 'message', name: 'A', message: { id: messageId, text: 'x' } });
+  });
+});
+
+describe('deceptive characters', () => {
+  const message = (text: string, name = 'Alice') =>
+    decodeEnvelope(
+      JSON.stringify({ v: 1, kind: 'message', name, message: { id: '00000000-0000-4000-8000-000000000001', text } }),
+    );
+
+  it('removes bidirectional overrides and invisible characters from message text, keeping joiners', () => {
+    const decoded = message('pay \u202Eoc.live\u202C now\u200B\u2066!\u2069 👨\u200D👩');
+    expect(decoded).toMatchObject({ message: { text: 'pay oc.live now! 👨\u200D👩' } });
+    expect(message('\u202E\u200B')).toBeUndefined();
+  });
+
+  it('refuses names that hide characters, so no one can pass for another', () => {
+    for (const name of ['Ali\u200Dce', 'Alice\u202E', '\u2066Alice', 'Al\u00ADice', 'Alice\u200F']) {
+      expect(isValidName(name)).toBe(false);
+      expect(message('hi', name)).toBeUndefined();
+    }
+    expect(isValidName('Zoë 🦊')).toBe(true);
   });
 });

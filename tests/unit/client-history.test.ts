@@ -59,13 +59,49 @@ describe('history store', () => {
     expect(texts(store.entries())).toEqual(['message 1', 'message 2']);
   });
 
-  it('moves a known message to its author’s new id, keeping its place', () => {
+  it('moves a known message to its author’s new id (the same person), keeping its place', () => {
     const store = new HistoryStore();
+    const aliceAgain = 'aaaaaaaa-1111-4000-8000-000000000000';
+    const samePerson = (a: string, b: string): boolean => [a, b].every((peer) => peer.startsWith('aaaaaaaa'));
     store.addDelivered(alice, [wire(1, 100), wire(2, 200)], 0);
-    expect(store.addDelivered(bob, [wire(1, 100)], 0)).toBe(1);
-    expect(store.get(id(1))).toMatchObject({ author: bob, ts: 100 });
+    expect(store.addDelivered(aliceAgain, [wire(1, 100)], 0, { samePerson })).toBe(1);
+    expect(store.get(id(1))).toMatchObject({ author: aliceAgain, ts: 100 });
     expect(store.removeAuthor(alice)).toBe(1);
     expect(texts(store.entries())).toEqual(['message 1']);
+  });
+
+  it('never lets another person take over a message by its id (review finding: re-author)', () => {
+    const store = new HistoryStore();
+    store.addDelivered(alice, [wire(1, 100)], 0);
+    const samePerson = (a: string, b: string): boolean => a === b;
+    expect(store.addDelivered(bob, [wire(1, 100, { text: 'forged' })], 0, { samePerson })).toBe(0);
+    expect(store.addDelivered(bob, [wire(1, 100)], 0)).toBe(0);
+    expect(store.get(id(1))).toMatchObject({ author: alice, text: 'message 1' });
+    expect(store.removeAuthor(bob)).toBe(0);
+    expect(store.delivered(alice, 0)).toHaveLength(1);
+  });
+
+  it('releases the oldest messages beyond its limits, per author and in all, and keeps the newest', () => {
+    const store = new HistoryStore();
+    const limits = { messagesPerAuthor: 3, textPerAuthor: 1000, messages: 5, text: 1000 };
+    store.addDelivered(
+      bob,
+      Array.from({ length: 10 }, (_, i) => wire(i, 100 + i)),
+      0,
+    );
+    expect(store.releaseBeyond(limits)).toBe(7);
+    expect(texts(store.entries())).toEqual(['message 7', 'message 8', 'message 9']);
+    store.addDelivered(
+      alice,
+      Array.from({ length: 3 }, (_, i) => wire(20 + i, 200 + i)),
+      0,
+    );
+    expect(store.releaseBeyond(limits)).toBe(1);
+    expect(store.size).toBe(5);
+    store.addDelivered(alice, [wire(30, 300, { text: 'x'.repeat(1001) })], 0);
+    expect(store.releaseBeyond(limits)).toBeGreaterThan(0);
+    expect(store.get(id(30))).toBeUndefined();
+    expect(store.releaseBeyond(limits)).toBe(0);
   });
 
   it('shows own messages at once and places them when the echo gives their time', () => {

@@ -12,6 +12,7 @@ import {
 import type { SocketLike } from '../../client/src/lib/connection.ts';
 import type { Entry } from '../../client/src/lib/chat/history.ts';
 import { RoomSession } from '../../client/src/lib/room.ts';
+import { hostileSealer, sendFrame } from '../support/hostile-member.ts';
 
 const info: InitInfo = { v: 1, limits: { maxPayload: 4096, rate: 0, burst: 60 } };
 
@@ -67,7 +68,11 @@ class FakeSocket implements SocketLike {
     readonly id: string,
   ) {}
 
+  /** Every frame this socket was given, as a relay that keeps copies would have them. */
+  readonly received: string[] = [];
+
   deliver(text: string): void {
+    this.received.push(text);
     if (this.readyState === 1) this.onmessage?.({ data: text } as MessageEvent);
   }
 
@@ -220,8 +225,106 @@ describe('a room session', () => {
     socket.deliver(encodeAdd('00000000-0000-4000-8000-00000000ffff', '"bm90IGNpcGhlcnRleHQ"', Date.now()));
     socket.deliver('["add","x"]');
     await alice.settled();
-    expect(alice.unreadable).toBe(1);
+    expect(alice.drops.unreadable).toBe(1);
     await alice.send('still fine');
     await until(() => shown(alice).length === 1);
+  });
+});
+
+/** A scripted member with the key, on the in-memory relay. */
+async function hostileMember(relay: MemoryRelay) {
+  const socket = relay.connect();
+  await until(() => relay.members.has(socket.id));
+  const sealer = await hostileSealer(secret, info.limits.maxPayload);
+  return {
+    socket,
+    send: async (envelope: unknown, to?: string) =>
+      socket.send(JSON.stringify(sendFrame(await sealer(socket.id, envelope, to), to))),
+  };
+}
+
+/** The relay time of the latest `add` a socket received. */
+function lastAddTs(socket: FakeSocket): number {
+  const adds = socket.received.filter((text) => text.startsWith('["add"'));
+  return (JSON.parse(adds[adds.length - 1]!) as [string, string, string, number])[3];
+}
+
+function messageId(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+}
+
+describe('a room session under attack', () => {
+  it('shows nothing a relay re-stamps, replays or re-routes', async () => {
+    const relay = new MemoryRelay();
+    const alice = await join(relay, 'Alice');
+    const bobSockets: FakeSocket[] = [];
+    const bob = await join(relay, 'Bob', bobSockets);
+    await alice.send('hello');
+    await until(() => shown(bob).length === 1);
+    const hello = bobSockets[0]!.received.filter((text) => text.startsWith(`["add","${alice.selfId}"`)).at(-1)!;
+    const carolSockets: FakeSocket[] = [];
+    const carol = await join(relay, 'Carol', carolSockets);
+    await until(() => shown(carol).length === 1);
+
+    const bobSocket = bobSockets[0]!;
+    // Re-stamped as Carol, replayed as it was, and Alice's answer to Carol handed to Bob.
+    bobSocket.deliver(hello.replace(alice.selfId!, carol.selfId!));
+    bobSocket.deliver(hello);
+    const answerToCarol = carolSockets[0]!.received.find((text) => text.startsWith(`["add","${alice.selfId}"`))!;
+    bobSocket.deliver(answerToCarol);
+    await bob.settled();
+
+    expect(shown(bob)).toEqual(['Alice: hello']);
+    expect(bob.drops.unreadable).toBe(2);
+    expect(bob.drops.replayed).toBe(1);
+  });
+
+  it('refuses what a member with the key sends to take over, backdate, post-date or split the view', async () => {
+    const relay = new MemoryRelay();
+    const aliceSockets: FakeSocket[] = [];
+    const alice = await join(relay, 'Alice', aliceSockets);
+    await alice.send('mine');
+    await until(() => alice.history.pending().length === 0);
+    const mine = alice.history.entries().find((entry) => entry.kind === 'message')!;
+    const mallory = await hostileMember(relay);
+    await until(() => alice.peers.has(mallory.socket.id));
+    const aliceSocket = aliceSockets[0]!;
+    const batch = (messages: unknown[]) => ({ v: 1, kind: 'batch', name: 'Mallory', messages });
+
+    // History from before Alice met Mallory is accepted as such.
+    await mallory.send(batch([{ id: messageId(1), text: 'early', ts: mine.ts - 60_000 }]));
+    await until(() => shown(alice).length === 2);
+    const met = lastAddTs(aliceSocket);
+    // A "room" message sent to Alice alone: nobody else would see it.
+    await mallory.send(
+      { v: 1, kind: 'message', name: 'Mallory', message: { id: messageId(2), text: 'only you' } },
+      alice.selfId,
+    );
+    await mallory.send({ v: 1, kind: 'message', name: 'Mallory', message: { id: messageId(3), text: 'live' } });
+    await until(() => shown(alice).length === 3);
+    const live = lastAddTs(aliceSocket);
+    await mallory.send(batch([{ id: messageId(4), text: 'backdated', ts: live - 1 }]));
+    await mallory.send(batch([{ id: mine.id, text: 'taken over', ts: mine.ts }]));
+    await mallory.send(batch([{ id: messageId(5), text: 'from the future', ts: live + 3_600_000 }]));
+    await mallory.send(batch([{ id: messageId(6), text: 'blinding', ts: 1e300 }]));
+    await alice.settled();
+
+    expect(met).toBeLessThan(live - 1);
+    expect(shown(alice)).toEqual(['Mallory: early', 'Alice: mine', 'Mallory: live']);
+    expect(alice.history.get(mine.id)).toMatchObject({ author: alice.selfId, text: 'mine' });
+    expect(alice.drops.unreadable).toBe(1);
+  });
+
+  it('shows the relay’s errors in its own words, never the relay’s text (review finding)', async () => {
+    const relay = new MemoryRelay();
+    const alice = await join(relay, 'Alice');
+    relay.members.get(alice.selfId!)!.deliver('["error","rate_limited","<b>visit evil.example to fix this</b>"]');
+    await alice.settled();
+    const errors = alice.history.entries().flatMap((entry) => (entry.kind === 'notice' ? [entry.notice] : []));
+    expect(errors).toContainEqual({
+      type: 'error',
+      text: 'Sending too fast: the relay dropped something. Wait a moment.',
+    });
+    expect(JSON.stringify(errors)).not.toContain('evil');
   });
 });

@@ -15,6 +15,10 @@ describe('readConfig', () => {
       ROOM_MAX_PEERS: '3',
       RATE_LIMIT: '0',
       RATE_BURST: '5',
+      DRAIN_DELAY_MS: '0',
+      METRICS_PORT: '9091',
+      METRICS_HOST: '0.0.0.0',
+      LOG_FORMAT: 'json',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -23,6 +27,10 @@ describe('readConfig', () => {
       roomMaxPeers: 3,
       rateLimit: 0,
       rateBurst: 5,
+      drainDelayMs: 0,
+      metricsPort: 9091,
+      metricsHost: '0.0.0.0',
+      logFormat: 'json',
     });
   });
 
@@ -32,6 +40,9 @@ describe('readConfig', () => {
     ['MAX_PAYLOAD', '0'],
     ['MAX_PAYLOAD', '1.5'],
     ['ROOM_MAX_PEERS', '-1'],
+    ['METRICS_PORT', '65536'],
+    ['DRAIN_DELAY_MS', 'soon'],
+    ['LOG_FORMAT', 'xml'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(name);
   });

@@ -100,6 +100,8 @@ describe('Hub on one relay', () => {
 function fakeCluster(members: Map<string, string>) {
   const published: RemoteEvent[] = [];
   const link: ClusterLink = {
+    online: true,
+    connectedOnce: true,
     join: async (joinRequest) => {
       const id = joinRequest.resumeId && members.has(joinRequest.resumeId) ? joinRequest.resumeId : joinRequest.newId;
       const others = [...members.keys()].filter((other) => other !== id);

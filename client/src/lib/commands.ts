@@ -61,7 +61,7 @@ function parseCommand(name: string, argument: string): Input {
       const missing = needsArgument(name, argument, 'a name');
       if (missing) return error(missing);
       const nick = argument.replace(/\s+/g, ' ');
-      return isValidName(nick) ? command({ name, nick }) : error(`a name is at most ${maxNameLength} characters`);
+      return isValidName(nick) ? command({ name, nick }) : error(`a name is 1 to ${maxNameLength} visible characters`);
     }
     case 'join': {
       const missing = needsArgument(name, argument, 'a room name or a link');

@@ -65,6 +65,22 @@ const finalCloseCodes: ReadonlySet<number> = new Set([CloseCode.replaced]);
 
 const socketOpen = 1;
 
+/**
+ * Bytes of frames waiting to go out, at most: a room that keeps asking for
+ * history (or a slow link) cannot grow the tab's memory without end.
+ */
+export const maxQueuedBytes = 8 * 1024 * 1024;
+
+export interface SendOptions {
+  /** History answering this peer's `fetch`: it goes after live frames, and a newer answer replaces it. */
+  answerTo?: PeerId;
+}
+
+interface Queued {
+  text: string;
+  answerTo: PeerId | undefined;
+}
+
 export class Connection {
   readonly #options: ConnectionOptions;
   readonly #backoff: Backoff;
@@ -74,7 +90,12 @@ export class Connection {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #openTimer: ReturnType<typeof setTimeout> | undefined;
   #limits: Limits | undefined;
-  #outbox: string[] = [];
+  /** Live frames first, then history answers, each in the order sent. */
+  #live: Queued[] = [];
+  #answers: Queued[] = [];
+  #queuedBytes = 0;
+  /** Frames refused because the queue was full. */
+  overflowed = 0;
   #pacer = new Pacer();
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Takes this connection's id back after a drop, within the relay's grace period. */
@@ -90,6 +111,11 @@ export class Connection {
     return this.#state;
   }
 
+  /** Frames and bytes waiting to go out. */
+  get queued(): { frames: number; bytes: number } {
+    return { frames: this.#live.length + this.#answers.length, bytes: this.#queuedBytes };
+  }
+
   /** The relay's limits, once `init` has arrived. */
   get limits(): Limits | undefined {
     return this.#limits;
@@ -100,11 +126,26 @@ export class Connection {
    * Returns false (and drops it) when there is no connection: the caller
    * decides what to send again after the next `init`.
    */
-  send(frame: ClientFrame): boolean {
+  send(frame: ClientFrame, { answerTo }: SendOptions = {}): boolean {
     if (this.#state !== 'connected') return false;
-    this.#outbox.push(encodeClientFrame(frame));
+    const text = encodeClientFrame(frame);
+    if (this.#queuedBytes + text.length > maxQueuedBytes) {
+      this.overflowed++;
+      return false;
+    }
+    this.#queuedBytes += text.length;
+    (answerTo === undefined ? this.#live : this.#answers).push({ text, answerTo });
     this.#drain();
     return true;
+  }
+
+  /** Drops what is still queued of an earlier answer to `peer`: it asked again, or left. */
+  discardAnswer(peer: PeerId): void {
+    this.#answers = this.#answers.filter((queued) => {
+      if (queued.answerTo !== peer) return true;
+      this.#queuedBytes -= queued.text.length;
+      return false;
+    });
   }
 
   /** Closes for good, with a close handshake so the room hears at once. */
@@ -175,7 +216,9 @@ export class Connection {
   #detach(): SocketLike | undefined {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#outbox = [];
+    this.#live = [];
+    this.#answers = [];
+    this.#queuedBytes = 0;
     if (!socket) return undefined;
     socket.onmessage = socket.onclose = socket.onerror = null;
     return socket.readyState <= socketOpen ? socket : undefined;
@@ -183,7 +226,7 @@ export class Connection {
 
   #drain(): void {
     if (this.#drainTimer !== undefined) return;
-    while (this.#outbox.length > 0 && this.#socket?.readyState === socketOpen) {
+    while (this.#live.length + this.#answers.length > 0 && this.#socket?.readyState === socketOpen) {
       const wait = this.#pacer.take(Date.now());
       if (wait > 0) {
         this.#drainTimer = setTimeout(() => {
@@ -192,7 +235,9 @@ export class Connection {
         }, wait);
         return;
       }
-      this.#socket.send(this.#outbox.shift()!);
+      const next = (this.#live.length > 0 ? this.#live : this.#answers).shift()!;
+      this.#queuedBytes -= next.text.length;
+      this.#socket.send(next.text);
     }
   }
 

@@ -17,6 +17,8 @@ export interface Received {
   ts: number;
   /** Whether we sent it (the relay's echo of our own frame). */
   self: boolean;
+  /** Whether it was sealed for us alone (a unicast) rather than for the room. */
+  unicast: boolean;
 }
 
 export interface RoomContext {
@@ -34,6 +36,8 @@ export interface RoomContext {
   send(envelope: Envelope, to?: PeerId): Promise<void>;
   /** Asks everyone for their history, with a summary of what we hold when there is one. */
   fetch(summary?: Envelope): Promise<void>;
+  /** Whether two peer ids are one person (the same signing key), e.g. before and after a reconnect. */
+  samePerson(a: PeerId, b: PeerId): boolean;
   /** A line in the history, e.g. who joined or an error. */
   notice(notice: Notice): NoticeEntry;
   live(event: LiveEvent): void;

@@ -1,6 +1,7 @@
 // Preferences, and only preferences, are remembered between visits: theme,
 // name and default message lifetime. Messages are never written anywhere.
-import { createStore, get, set, type UseStore } from 'idb-keyval';
+// Each front end brings its own storage: IndexedDB in the page, a small file
+// for the terminal client.
 import { isValidName } from './envelope-fields.ts';
 import { isTtl, type Ttl } from './ttl.ts';
 
@@ -13,18 +14,17 @@ export interface Preferences {
   ttl: Ttl;
 }
 
-let store: UseStore | undefined;
-
-function preferencesStore(): UseStore {
-  store ??= createStore('onetimechat-preferences', 'preferences');
-  return store;
+/** Where preferences are kept; either method may throw when storage is unavailable. */
+export interface PreferenceStorage {
+  get(key: keyof Preferences): Promise<unknown>;
+  set(key: keyof Preferences, value: unknown): Promise<void>;
 }
 
 /** Reads the preferences, falling back to defaults when storage is unavailable or holds nonsense. */
-export async function loadPreferences(): Promise<Preferences> {
-  const read = async (key: string): Promise<unknown> => {
+export async function loadPreferences(storage: PreferenceStorage): Promise<Preferences> {
+  const read = async (key: keyof Preferences): Promise<unknown> => {
     try {
-      return await get(key, preferencesStore());
+      return await storage.get(key);
     } catch {
       return undefined;
     }
@@ -37,10 +37,14 @@ export async function loadPreferences(): Promise<Preferences> {
   };
 }
 
-export async function savePreference<K extends keyof Preferences>(key: K, value: Preferences[K]): Promise<void> {
+export async function savePreference<K extends keyof Preferences>(
+  storage: PreferenceStorage,
+  key: K,
+  value: Preferences[K],
+): Promise<void> {
   try {
-    await set(key, value, preferencesStore());
+    await storage.set(key, value);
   } catch {
-    // Private windows may refuse storage; the preference then lasts this visit only.
+    // Private windows and read-only homes may refuse storage; the preference then lasts this visit only.
   }
 }

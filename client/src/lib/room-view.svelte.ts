@@ -32,6 +32,8 @@ export class RoomView {
   selfId = $state<PeerId | undefined>();
   reactions = $state.raw<ReadonlyMap<string, readonly ReactionCount[]>>(noReactions);
   readonly names = new SvelteMap<PeerId, string>();
+  /** Each person's signing-key fingerprint, once heard from. */
+  readonly fingerprints = new SvelteMap<PeerId, string>();
   #session: RoomSession | undefined;
   #scheduled = false;
   /** While history pours in: the latest time (performance.now()) for the next drawing. */
@@ -85,6 +87,10 @@ export class RoomView {
     const session = this.#session;
     if (!session) return;
     for (const [peer, name] of session.names) if (this.names.get(peer) !== name) this.names.set(peer, name);
+    for (const peer of [session.selfId, ...session.peers]) {
+      const fingerprint = peer && session.fingerprintOf(peer);
+      if (fingerprint && this.fingerprints.get(peer!) !== fingerprint) this.fingerprints.set(peer!, fingerprint);
+    }
     const entries = session.history.entries();
     const arrived = entries.length - this.entries.length;
     this.#drawBy = arrived >= historyBatchEntries ? performance.now() + historyRedrawMs : undefined;
@@ -92,7 +98,7 @@ export class RoomView {
     this.peers = [...session.peers];
     this.typing = [...session.typing.keys()];
     this.connection = session.state;
-    this.unreadable = session.unreadable;
+    this.unreadable = session.dropped;
     this.selfId = session.selfId;
     this.reactions = session.reactions;
   }

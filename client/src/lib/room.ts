@@ -2,18 +2,21 @@
 // here, and the features that own the envelopes. Frames are handled one at a
 // time in arrival order, so a message and its author's `rm` can never swap
 // places; each decrypted envelope goes to the feature that owns its kind.
-import { assertNever, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
+import { assertNever, type ErrorCode, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
+import { AuthorKeys, type Refusal } from './authors.ts';
+import { toBase64url } from './base64url.ts';
 import { Chat, type SendOptions } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
 import { Conversation } from './conversation/conversation.ts';
 import type { ReactionItem } from './conversation/envelopes.ts';
 import type { ReactionCount } from './conversation/reactions.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
-import { decryptText, encryptText, messageKeyFromSecret, roomIdFromSecret } from './crypto.ts';
+import { messageKeyFromSecret, roomIdFromSecret, SigningIdentity } from './crypto.ts';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
 import { fitsPayload } from './envelope-fields.ts';
 import type { LiveEvent, Received, RoomContext } from './feature.ts';
 import { Presence } from './presence/presence.ts';
+import { open, scopeOf, seal, type Opened, type SealContext } from './seal.ts';
 
 export type { LiveEvent } from './feature.ts';
 
@@ -37,17 +40,53 @@ const assumedMaxPayload = 65_536;
 
 type Frame = Exclude<RelayFrame, ['init', ...unknown[]]>;
 
+/**
+ * Frames received and not yet handled, at most, in number and in payload
+ * characters: a flood beyond that is dropped (and counted) instead of
+ * decrypted, so a hostile member cannot grow the tab's memory or work queue.
+ */
+export const maxQueuedFrames = 512;
+export const maxQueuedFrameBytes = 16 * 1024 * 1024;
+/** Handling yields to the page after this long, so a burst of frames never freezes it. */
+const handlingSliceMs = 8;
+
+/** Frames dropped, by why. */
+export type Drops = Record<Refusal | 'unreadable' | 'overflow', number>;
+
+/** What the page says for each relay error, in its own words (the relay's text is not shown). */
+const errorTexts: Record<ErrorCode, string> = {
+  bad_frame: 'The relay could not read something this page sent.',
+  unknown_command: 'The relay did not understand something this page sent.',
+  too_large: 'Something was too large for the relay and was not sent.',
+  rate_limited: 'Sending too fast: the relay dropped something. Wait a moment.',
+  no_such_peer: 'That person is no longer here.',
+  room_full: 'This room is full.',
+};
+
 export class RoomSession {
   /** Everyone else in the room now. */
   readonly peers = new Set<PeerId>();
   readonly roomId: string;
   selfId: PeerId | undefined;
   state: ConnectionState = 'connecting';
-  /** Payloads that did not decrypt or validate. */
-  unreadable = 0;
+  /** Frames dropped: sealed for another context, forged, replayed, from a departed id, or beyond the limits. */
+  readonly drops: Drops = { unreadable: 0, impostor: 0, replayed: 0, departed: 0, overflow: 0 };
 
   readonly #options: RoomOptions;
   readonly #key: CryptoKey;
+  readonly #identity: SigningIdentity;
+  readonly #publicKey: string;
+  readonly #authors = new AuthorKeys();
+  /** The id the relay gave this connection, known as soon as `init` arrives: what it stamps on our frames. */
+  #wireSelf: PeerId | undefined;
+  /** The counter of our latest sealed frame; receivers refuse one that does not go up. */
+  #counter = 0;
+  /** Frames go out in counter order, however long each took to seal. */
+  #outgoing: Promise<void> = Promise.resolve();
+  #inbound = { frames: 0, bytes: 0 };
+  #sliceStart = 0;
+  /** Peers whose `rm` a later signed frame contradicted; told once each. */
+  readonly #contradicted = new Set<PeerId>();
   readonly #connection: Connection;
   readonly #now: () => number;
   readonly #chat: Chat;
@@ -69,11 +108,15 @@ export class RoomSession {
   #clockOffset = 0;
 
   static async open(options: RoomOptions): Promise<RoomSession> {
-    const [roomId, key] = await Promise.all([roomIdFromSecret(options.secret), messageKeyFromSecret(options.secret)]);
-    return new RoomSession(options, roomId, key);
+    const [roomId, key, identity] = await Promise.all([
+      roomIdFromSecret(options.secret),
+      messageKeyFromSecret(options.secret),
+      SigningIdentity.create(),
+    ]);
+    return new RoomSession(options, roomId, key, identity);
   }
 
-  private constructor(options: RoomOptions, roomId: string, key: CryptoKey) {
+  private constructor(options: RoomOptions, roomId: string, key: CryptoKey, identity: SigningIdentity) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#nameKnown = Promise.resolve(options.name).then((name) => {
@@ -81,6 +124,8 @@ export class RoomSession {
     });
     this.roomId = roomId;
     this.#key = key;
+    this.#identity = identity;
+    this.#publicKey = toBase64url(identity.publicKey);
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
@@ -94,14 +139,18 @@ export class RoomSession {
         if (state !== 'connected') this.#presence.typing.clear();
         this.#changed();
       },
-      onInit: (self, peers, info) => this.#enqueue(() => this.#init(self, peers, info)),
-      onFrame: (frame) => {
-        const receivedAt = this.#now();
-        // Decryption starts at once, so a burst of history decrypts in parallel; handling stays in order.
-        const opened = frame[0] === 'add' ? decryptText(this.#key, frame[2]) : undefined;
-        this.#enqueue(() => this.#handle(frame, receivedAt, opened));
+      onInit: (self, peers, info) => {
+        this.#wireSelf = self;
+        this.#authors.pin(self, this.#publicKey);
+        this.#enqueue(() => this.#init(self, peers, info));
       },
+      onFrame: (frame) => this.#arrived(frame),
     });
+  }
+
+  /** How many frames were dropped, for whatever reason. */
+  get dropped(): number {
+    return Object.values(this.drops).reduce((sum, count) => sum + count, 0);
   }
 
   get name(): string {
@@ -200,6 +249,11 @@ export class RoomSession {
     this.#connection.reconnectNow();
   }
 
+  /** The short fingerprint of a peer's signing key, once heard from (our own: at once). */
+  fingerprintOf(peer: PeerId): string | undefined {
+    return this.#authors.fingerprintOf(peer);
+  }
+
   /** A display name for any peer id seen in this room. */
   nameOf(peer: PeerId): string {
     return this.#presence.nameOf(peer);
@@ -216,6 +270,7 @@ export class RoomSession {
       maxPayload: () => this.#maxPayload(),
       send: (envelope, to) => this.#send(envelope, to),
       fetch: (summary) => this.#fetch(summary),
+      samePerson: (a, b) => this.#authors.samePerson(a, b),
       notice: (notice) => this.#addNotice(notice),
       live: (event) => this.#options.onLive?.(event),
       changed: () => this.#changed(),
@@ -277,16 +332,79 @@ export class RoomSession {
     }, graceMs);
   }
 
-  /** Handles one frame; `opened` is the decryption of an `add` frame's payload, already under way. */
-  async #handle(frame: Frame, receivedAt: number, opened?: Promise<string | undefined>): Promise<void> {
+  /** A frame from the relay: queued for handling in order, unless the queue is full. */
+  #arrived(frame: Frame): void {
+    const receivedAt = this.#now();
+    const size = frame[0] === 'add' ? frame[2].length : frame[0] === 'fetch' ? (frame[2]?.length ?? 0) : 0;
+    const inbound = this.#inbound;
+    // Departures and errors are never dropped: they are small, and losing one would leave a ghost.
+    const droppable = frame[0] === 'add' || frame[0] === 'fetch';
+    if (droppable && (inbound.frames >= maxQueuedFrames || inbound.bytes + size > maxQueuedFrameBytes)) {
+      this.drops.overflow++;
+      return;
+    }
+    inbound.frames++;
+    inbound.bytes += size;
+    // Opening starts at once, so a burst of history decrypts in parallel; handling stays in order.
+    const opened = frame[0] === 'add' ? this.#openAdd(frame[1], frame[2]) : undefined;
+    this.#enqueue(async () => {
+      try {
+        await this.#handle(frame, receivedAt, opened);
+      } finally {
+        inbound.frames--;
+        inbound.bytes -= size;
+      }
+      await this.#yieldIfLong();
+    });
+  }
+
+  #openAdd(from: PeerId, payload: string): Promise<Opened | undefined> {
+    const scope = scopeOf(payload);
+    if (scope !== 'room' && scope !== 'peer') return Promise.resolve(undefined);
+    const to = scope === 'peer' ? this.#wireSelf : undefined;
+    return open(this.#key, payload, { roomId: this.roomId, from, scope, to });
+  }
+
+  /** Lets the page draw and take input between frames once handling has run for a while. */
+  async #yieldIfLong(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#sliceStart < handlingSliceMs) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#sliceStart = Date.now();
+  }
+
+  /** The envelope of an opened payload if its signer may speak as `from` now; counts why not otherwise. */
+  #admit(from: PeerId, opened: Opened | undefined): Envelope | undefined {
+    const refusal = opened && this.#authors.admit(from, opened.publicKey, opened.counter);
+    if (refusal) {
+      this.drops[refusal]++;
+      if (refusal === 'departed') this.#contradictedDeparture(from);
+      return undefined;
+    }
+    const envelope = opened && decodeEnvelope(opened.envelopeJson);
+    if (!envelope) this.drops.unreadable++;
+    return envelope;
+  }
+
+  /** A signed frame from an id the relay said had left: the relay's `rm` was false (or very late). */
+  #contradictedDeparture(peer: PeerId): void {
+    if (this.#contradicted.has(peer)) return;
+    this.#contradicted.add(peer);
+    this.#addNotice({
+      type: 'error',
+      text: `The relay said ${this.nameOf(peer)} left, but they are still sending: the relay may be misbehaving. What they send now is not shown.`,
+    });
+  }
+
+  /** Handles one frame; `opened` is the opening of an `add` frame's payload, already under way. */
+  async #handle(frame: Frame, receivedAt: number, opened?: Promise<Opened | undefined>): Promise<void> {
     switch (frame[0]) {
       case 'add': {
-        const [, from, , ts] = frame;
+        const [, from, payload, ts] = frame;
         this.#clockOffset = receivedAt - ts;
-        const plaintext = await opened;
-        const envelope = plaintext === undefined ? undefined : decodeEnvelope(plaintext);
-        if (envelope) this.#receive(envelope, { from, ts, self: from === this.selfId });
-        else this.unreadable++;
+        const envelope = this.#admit(from, await opened);
+        const unicast = scopeOf(payload) === 'peer';
+        if (envelope) this.#receive(envelope, { from, ts, self: from === this.selfId, unicast });
         break;
       }
       case 'fetch': {
@@ -296,7 +414,9 @@ export class RoomSession {
           this.peers.add(requester);
           this.#addNotice({ type: 'joined', peer: requester });
         }
-        const have = await this.#openSummary(summary);
+        // One answer per requester at a time: what is still queued of the last one is replaced.
+        this.#connection.discardAnswer(requester);
+        const have = await this.#openSummary(requester, summary);
         await this.#chat.answer(requester, have);
         await this.#conversation.answer(requester, have);
         break;
@@ -308,9 +428,9 @@ export class RoomSession {
         break;
       }
       case 'error': {
-        const [, code, message] = frame;
+        const [, code] = frame;
         // A newcomer that left before our answer reached it is not news.
-        if (code !== 'no_such_peer') this.#addNotice({ type: 'error', text: `The relay said: ${message}` });
+        if (code !== 'no_such_peer') this.#addNotice({ type: 'error', text: errorTexts[code] });
         break;
       }
       default:
@@ -342,13 +462,16 @@ export class RoomSession {
     }
   }
 
-  async #openSummary(summary: string | undefined): Promise<Envelope | undefined> {
-    const plaintext = summary === undefined ? undefined : await decryptText(this.#key, summary);
-    return plaintext === undefined ? undefined : decodeEnvelope(plaintext);
+  async #openSummary(requester: PeerId, summary: string | undefined): Promise<Envelope | undefined> {
+    if (summary === undefined) return undefined;
+    const opened = await open(this.#key, summary, { roomId: this.roomId, from: requester, scope: 'fetch' });
+    return this.#admit(requester, opened);
   }
 
   #departed(peer: PeerId): Notice {
     this.peers.delete(peer);
+    this.#authors.departed(peer);
+    this.#connection.discardAnswer(peer);
     this.#presence.forget(peer);
     this.#conversation.forget(peer);
     const vanished = this.#chat.forget(peer);
@@ -364,16 +487,47 @@ export class RoomSession {
   }
 
   async #send(envelope: Envelope, to?: PeerId): Promise<void> {
-    const json = encodeEnvelope(envelope);
-    if (!fitsPayload(json, this.#maxPayload())) return;
-    const payload = await encryptText(this.#key, json);
-    this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
+    // A batch to one peer answers its fetch: it waits behind live frames and a newer answer replaces it.
+    const answerTo = to !== undefined && envelope.kind === 'batch' ? to : undefined;
+    await this.#sealAndSend(envelope, to === undefined ? { scope: 'room' } : { scope: 'peer', to }, (payload) =>
+      this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to], { answerTo }),
+    );
   }
 
   async #fetch(summary?: Envelope): Promise<void> {
-    const json = summary === undefined ? undefined : encodeEnvelope(summary);
-    if (json === undefined || !fitsPayload(json, this.#maxPayload())) return void this.#connection.send(['fetch']);
-    this.#connection.send(['fetch', await encryptText(this.#key, json)]);
+    const sent = await this.#sealAndSend(summary, { scope: 'fetch' }, (payload) =>
+      this.#connection.send(['fetch', payload]),
+    );
+    if (!sent) this.#connection.send(['fetch']);
+  }
+
+  /**
+   * Seals an envelope for the room's context under our current id and hands
+   * it to `deliver`, in counter order. False if there is nothing to send: no
+   * envelope, no id yet, too large, or our id changed while it was sealed.
+   */
+  async #sealAndSend(
+    envelope: Envelope | undefined,
+    target: Pick<SealContext, 'scope' | 'to'>,
+    deliver: (payload: string) => void,
+  ): Promise<boolean> {
+    const json = envelope && encodeEnvelope(envelope);
+    const from = this.#wireSelf;
+    const maxPayload = this.#maxPayload();
+    if (json === undefined || from === undefined || !fitsPayload(json, maxPayload)) return false;
+    const context: SealContext = { roomId: this.roomId, from, ...target };
+    const sealing = seal(this.#key, this.#identity, ++this.#counter, json, context, maxPayload);
+    const sent = this.#outgoing.then(async () => {
+      const payload = await sealing;
+      if (this.#wireSelf !== from) return false;
+      deliver(payload);
+      return true;
+    });
+    this.#outgoing = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    return sent;
   }
 
   /** Something visible changed: expire what is due, tell the view. */

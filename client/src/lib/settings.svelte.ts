@@ -1,5 +1,5 @@
 // The reader's preferences as reactive state, saved whenever they change.
-import { savePreference, type Preferences, type Theme } from './preferences.ts';
+import { loadPreferences, savePreference, type PreferenceStorage, type Theme } from './preferences.ts';
 import { applyTheme, systemTheme } from './theme.ts';
 import type { Ttl } from './ttl.ts';
 
@@ -11,9 +11,12 @@ export class Settings {
   /** Resolves once the stored preferences are read and applied. */
   readonly loaded: Promise<void>;
 
+  readonly #storage: PreferenceStorage;
+
   /** The page stays hidden until the stored theme is applied, so the wrong one never flashes. */
-  constructor(preferences: Promise<Preferences>) {
-    this.loaded = preferences.then((stored) => {
+  constructor(storage: PreferenceStorage) {
+    this.#storage = storage;
+    this.loaded = loadPreferences(storage).then((stored) => {
       this.theme = stored.theme;
       this.nickname = stored.nickname;
       this.ttl = stored.ttl;
@@ -25,16 +28,16 @@ export class Settings {
   toggleTheme(): void {
     this.theme = (this.theme ?? systemTheme()) === 'dark' ? 'light' : 'dark';
     applyTheme(this.theme);
-    void savePreference('theme', this.theme);
+    void savePreference(this.#storage, 'theme', this.theme);
   }
 
   setNickname(name: string): void {
     this.nickname = name;
-    void savePreference('nickname', name);
+    void savePreference(this.#storage, 'nickname', name);
   }
 
   setTtl(ttl: Ttl): void {
     this.ttl = ttl;
-    void savePreference('ttl', ttl);
+    void savePreference(this.#storage, 'ttl', ttl);
   }
 }

@@ -1,7 +1,8 @@
 // The conversation's envelope kinds: a message as it is first sent, a batch
 // of an author's earlier messages for a newcomer, and the summary a returning
 // peer sends (inside `fetch`) of what it already holds.
-import { isRecord, isValidName, type EnvelopeDecoders } from '../envelope-fields.ts';
+import { MAX_TIMESTAMP } from '../../../../protocol/index.ts';
+import { isRecord, isValidName, withoutDeceptive, type EnvelopeDecoders } from '../envelope-fields.ts';
 import { isMessageId } from '../conversation/envelopes.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
 
@@ -43,13 +44,14 @@ function isSummary(value: unknown): value is Record<string, number> {
 }
 
 const isRelayTime = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value > 0;
+  typeof value === 'number' && value > 0 && value <= MAX_TIMESTAMP;
 
 function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefined {
   if (!isRecord(value)) return undefined;
-  const { id, text, action, ttl, ts, reply, edited } = value;
+  const { id, action, ttl, ts, reply, edited } = value;
   if (!isMessageId(id)) return undefined;
-  if (typeof text !== 'string' || text.length === 0 || text.length > maxTextLength) return undefined;
+  const text = typeof value.text === 'string' ? withoutDeceptive(value.text) : '';
+  if (text.length === 0 || text.length > maxTextLength) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
   const hasTs = isRelayTime(ts);

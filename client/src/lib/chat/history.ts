@@ -20,7 +20,25 @@ export interface ChatMessage {
   reply?: string;
   /** Relay time of the author's latest edit. */
   edited?: number;
+  /** It reached us in history after we had met its author (we were away): its time is as its author says. */
+  late?: boolean;
 }
+
+/** How much history a tab holds, per author and in all; beyond it the oldest messages are released. */
+export interface HistoryLimits {
+  messagesPerAuthor: number;
+  /** UTF-16 code units of text. */
+  textPerAuthor: number;
+  messages: number;
+  text: number;
+}
+
+export const historyLimits: HistoryLimits = {
+  messagesPerAuthor: 2_000,
+  textPerAuthor: 2_000_000,
+  messages: 20_000,
+  text: 16_000_000,
+};
 
 export type Notice =
   | { type: 'joined'; peer: PeerId }
@@ -83,23 +101,35 @@ export class HistoryStore {
 
   /**
    * Adds delivered messages. A known id is not added twice; if it comes from
-   * another author (its author reconnected under a new id) it moves to them.
-   * Messages already expired at `now` are ignored. Returns how many changed.
+   * another id of the same person (`samePerson`: its author reconnected under
+   * a new id) it moves to them, and from anyone else it is ignored: nobody can
+   * take over a message they did not write. Messages already expired at `now`
+   * are ignored. Returns how many changed.
    */
-  addDelivered(author: PeerId, messages: readonly DeliveredMessage[], now: number): number {
+  addDelivered(
+    author: PeerId,
+    messages: readonly DeliveredMessage[],
+    now: number,
+    { samePerson = () => false, late = false }: { samePerson?: (a: PeerId, b: PeerId) => boolean; late?: boolean } = {},
+  ): number {
     const fresh: ChatMessage[] = [];
     let changed = 0;
     for (const wire of messages) {
-      const message = toChatMessage(author, wire);
+      const message = toChatMessage(author, wire, late);
       if (expiresAt(message) <= now) continue;
       const known = this.#byId.get(message.id);
       if (known === undefined) {
         fresh.push(message);
         this.#byId.set(message.id, message);
-      } else if (known.kind === 'message' && known.author !== author && !isPending(known)) {
+      } else if (
+        known.kind === 'message' &&
+        known.author !== author &&
+        !isPending(known) &&
+        samePerson(known.author, author)
+      ) {
         this.#replace(known, { ...known, author });
         changed++;
-      } else if (known.kind === 'message' && (message.edited ?? 0) > (known.edited ?? 0)) {
+      } else if (known.kind === 'message' && known.author === author && (message.edited ?? 0) > (known.edited ?? 0)) {
         this.#replace(known, { ...known, text: message.text, edited: message.edited });
         changed++;
       }
@@ -182,6 +212,51 @@ export class HistoryStore {
       }
     }
     return own;
+  }
+
+  /** Relay time of the newest delivered message held from `author`. */
+  newestOf(author: PeerId): number | undefined {
+    for (let i = this.#sorted.length - 1; i >= 0; i--) {
+      const entry = this.#sorted[i]!;
+      if (entry.kind === 'message' && entry.author === author) return entry.ts;
+    }
+    return undefined;
+  }
+
+  /**
+   * Releases the oldest delivered messages beyond `limits`, per author and in
+   * all, so that no one can fill the tab. Returns how many were released.
+   */
+  releaseBeyond(limits: HistoryLimits): number {
+    const perAuthor = new Map<PeerId, { messages: number; text: number }>();
+    const total = { messages: 0, text: 0 };
+    for (const entry of this.#sorted) {
+      if (entry.kind !== 'message') continue;
+      const held = perAuthor.get(entry.author) ?? { messages: 0, text: 0 };
+      perAuthor.set(entry.author, held);
+      for (const counts of [held, total]) {
+        counts.messages++;
+        counts.text += entry.text.length;
+      }
+    }
+    const over = (counts: { messages: number; text: number }, messages: number, text: number): boolean =>
+      counts.messages > messages || counts.text > text;
+    const authorOver = [...perAuthor.values()].some((held) =>
+      over(held, limits.messagesPerAuthor, limits.textPerAuthor),
+    );
+    if (!authorOver && !over(total, limits.messages, limits.text)) return 0;
+    return this.#removeWhere((entry) => {
+      if (entry.kind !== 'message' || isPending(entry)) return false;
+      const held = perAuthor.get(entry.author)!;
+      if (!over(held, limits.messagesPerAuthor, limits.textPerAuthor) && !over(total, limits.messages, limits.text)) {
+        return false;
+      }
+      for (const counts of [held, total]) {
+        counts.messages--;
+        counts.text -= entry.text.length;
+      }
+      return true;
+    });
   }
 
   /** For each author, the relay time of the newest message held: a summary of what this store has. */
@@ -277,8 +352,8 @@ function mergeSorted(held: Entry[], incoming: Entry[]): Entry[] {
   return merged;
 }
 
-function toChatMessage(author: PeerId, wire: DeliveredMessage): ChatMessage {
-  return {
+function toChatMessage(author: PeerId, wire: DeliveredMessage, late: boolean): ChatMessage {
+  const message: ChatMessage = {
     kind: 'message',
     id: wire.id,
     author,
@@ -289,6 +364,8 @@ function toChatMessage(author: PeerId, wire: DeliveredMessage): ChatMessage {
     ...(wire.reply && { reply: wire.reply }),
     ...(wire.edited && { edited: wire.edited }),
   };
+  if (late) message.late = true;
+  return message;
 }
 
 /** A message as it travels when first sent, before it has a place in the order. */
