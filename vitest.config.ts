@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { formattingAliases } from './vite.config.ts';
 
 export default defineConfig({
+  resolve: { alias: formattingAliases },
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/support/global-setup.ts'],

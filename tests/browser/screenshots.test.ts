@@ -38,6 +38,47 @@ describe('screenshots', () => {
     });
   }
 
+  /** A room that uses formatting, a reply, reactions, an edit and a mention. */
+  async function busyRoom(reader: Page, link: string): Promise<void> {
+    const friend = await session.browser.person();
+    await openRoom(friend, link);
+    await send(reader, '/nick Sunny Fox');
+    await send(friend, '/nick Quiet Heron');
+    await send(friend, '**Plan** for today:\n- read [the notes](https://example.org/notes)\n- run `npm test`');
+    await send(friend, '```\nnpm run bench:client -- --quick\n```');
+    await send(reader, 'Sounds good, stray typo');
+    await waitForMessage(reader, 'Sounds good, stray typo');
+    const plan = reader.locator('.msg', { hasText: 'Plan' }).first();
+    await plan.getByRole('button', { name: 'Reply', exact: true }).focus();
+    await reader.keyboard.press('Enter');
+    await send(reader, '> quoting is fine too\n\nI will take the ~~first~~ second item');
+    const friendsPlan = friend.locator('.msg', { hasText: 'Plan' }).first();
+    await friendsPlan.hover();
+    await friendsPlan.getByRole('button', { name: 'React', exact: true }).click();
+    await friend.getByRole('button', { name: 'React with 🎉' }).click();
+    await send(friend, 'thanks @Sunny Fox');
+    await reader.getByLabel('Message', { exact: true }).focus();
+    await reader.keyboard.press('ArrowUp');
+    await waitForMessage(reader, 'thanks @Sunny Fox');
+    await reader.locator('.reaction').waitFor();
+  }
+
+  for (const [label, viewport] of [
+    ['phone', { width: 390, height: 760 }],
+    ['desktop', { width: 1100, height: 760 }],
+  ] as const) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      it(`draws a busy room on a ${label} in the ${colorScheme} theme`, async () => {
+        const reader = await session.browser.person({ viewport, colorScheme });
+        const link = await createRoom(reader, session.relay.httpUrl);
+        await busyRoom(reader, link);
+        await reader.screenshot({ path: `${outputDir}/busy-${label}-${colorScheme}.png` });
+        const overflow = await reader.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+      }, 40_000);
+    }
+  }
+
   it('fits a phone-sized screen', async () => {
     const reader = await session.browser.person({ viewport: { width: 390, height: 760 } });
     const link = await createRoom(reader, session.relay.httpUrl);

@@ -4,17 +4,24 @@
 // but a broken or hostile client cannot crash anyone.
 import { callDecoders, type CallEnvelope } from './calls/envelopes.ts';
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
+import { conversationDecoders, type ConversationEnvelope } from './conversation/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
 import { fileDecoders, type FileEnvelope } from './files/envelopes.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope | FileEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope | FileEnvelope | ConversationEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
 /** One decoder per kind; the type makes a missing kind a compile error. */
-const decoders: EnvelopeDecoders<Envelope> = { ...chatDecoders, ...presenceDecoders, ...callDecoders, ...fileDecoders };
+const decoders: EnvelopeDecoders<Envelope> = {
+  ...chatDecoders,
+  ...presenceDecoders,
+  ...callDecoders,
+  ...fileDecoders,
+  ...conversationDecoders,
+};
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);

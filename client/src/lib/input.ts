@@ -17,6 +17,8 @@ export interface InputHost {
   setTtl(ttl: Ttl): void;
   /** A message is about to go out, e.g. to scroll to the bottom. */
   sending?(): void;
+  /** The message the next message answers, if one was chosen; asked once per message sent. */
+  reply?(): string | undefined;
   /** Lines for /help that only this front end has. */
   extraHelp?: readonly [string, string][];
 }
@@ -40,7 +42,7 @@ export function submitInput(raw: string, host: InputHost): void {
 
 async function sendMessage(host: InputHost, text: string, action = false): Promise<void> {
   host.sending?.();
-  const error = await host.session.send(text, { action, ttl: host.ttl() });
+  const error = await host.session.send(text, { action, ttl: host.ttl(), reply: host.reply?.() });
   if (error) host.session.note({ type: 'error', text: error });
 }
 

@@ -6,6 +6,7 @@ import type { PeerId } from '../../../protocol/index.ts';
 import type { CallSnapshot } from './calls/calls.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './chat/history.ts';
+import type { ReactionCount } from './conversation/reactions.ts';
 import { unknownName } from './names.ts';
 import { RoomSession, type RoomOptions } from './room.ts';
 
@@ -20,6 +21,9 @@ const historyBatchEntries = 32;
 const historyPauseMs = 40;
 const historyRedrawMs = 250;
 
+/** Replaced whole by the session's snapshot, never changed in place. */
+const noReactions: ReadonlyMap<string, readonly ReactionCount[]> = new Map();
+
 export class RoomView {
   entries = $state.raw<readonly Entry[]>([]);
   peers = $state.raw<readonly PeerId[]>([]);
@@ -30,6 +34,7 @@ export class RoomView {
   call = $state.raw<CallSnapshot | undefined>();
   /** Counts updates, for views of state that changes in place (file transfers). */
   revision = $state(0);
+  reactions = $state.raw<ReadonlyMap<string, readonly ReactionCount[]>>(noReactions);
   readonly names = new SvelteMap<PeerId, string>();
   /** Each person's signing-key fingerprint, once heard from. */
   readonly fingerprints = new SvelteMap<PeerId, string>();
@@ -56,6 +61,11 @@ export class RoomView {
   get session(): RoomSession {
     if (!this.#session) throw new Error('the room is not open yet');
     return this.#session;
+  }
+
+  /** The entry with this id; reading `entries` first makes a caller in an effect or template redraw on every change. */
+  find(id: string): Entry | undefined {
+    return this.entries.length > 0 ? this.#session?.history.get(id) : undefined;
   }
 
   nameOf(peer: PeerId): string {
@@ -101,5 +111,6 @@ export class RoomView {
     this.selfId = session.selfId;
     this.call = session.calls.snapshot();
     this.revision++;
+    this.reactions = session.reactions;
   }
 }

@@ -6,8 +6,11 @@ import { assertNever, type ErrorCode, type InitInfo, type PeerId, type RelayFram
 import { AuthorKeys, type Refusal } from './authors.ts';
 import { toBase64url } from './base64url.ts';
 import { Calls } from './calls/calls.ts';
-import { Chat } from './chat/chat.ts';
+import { Chat, type SendOptions } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
+import { Conversation } from './conversation/conversation.ts';
+import type { ReactionItem } from './conversation/envelopes.ts';
+import type { ReactionCount } from './conversation/reactions.ts';
 import { Connection, type ConnectionOptions, type ConnectionState } from './connection.ts';
 import { messageKeyFromSecret, roomIdFromSecret, SigningIdentity } from './crypto.ts';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.ts';
@@ -108,6 +111,7 @@ export class RoomSession {
   readonly #presence: Presence;
   readonly #calls: Calls;
   readonly #files: Files;
+  readonly #conversation: Conversation;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
   readonly #formerSelves = new Set<PeerId>();
   /**
@@ -146,6 +150,7 @@ export class RoomSession {
     this.#presence = new Presence(context);
     this.#calls = new Calls(context);
     this.#files = new Files(context);
+    this.#conversation = new Conversation(context, this.#chat.history);
     this.#connection = new Connection({
       origin: options.socketOrigin,
       room: roomId,
@@ -207,7 +212,7 @@ export class RoomSession {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(text: string, options: { action?: boolean; ttl?: Ttl } = {}): Promise<string | undefined> {
+  async send(text: string, options: SendOptions = {}): Promise<string | undefined> {
     const error = await this.#chat.send(text, options);
     if (!error) this.#presence.sentMessage();
     return error;
@@ -222,6 +227,31 @@ export class RoomSession {
     if (error) this.#files.cancel(announcement.id);
     else this.#files.broadcast(announcement.id);
     return error;
+  }
+
+  /** Per message, who reacted with what. The same map until a reaction changes. */
+  get reactions(): ReadonlyMap<string, readonly ReactionCount[]> {
+    return this.#conversation.reactions.counts();
+  }
+
+  /** Whether we wrote this delivered message, so we may edit or unsend it. */
+  isOwn(id: string): boolean {
+    return this.#conversation.isAuthor(this.selfId, id);
+  }
+
+  /** Changes the text of one of our messages; returns an error text if it cannot be done. */
+  edit(id: string, text: string): Promise<string | undefined> {
+    return this.#conversation.edit(id, text);
+  }
+
+  /** Takes one of our messages back from every screen. */
+  unsend(id: string): Promise<void> {
+    return this.#conversation.unsend(id);
+  }
+
+  /** Adds our reaction, or removes it if we already reacted so. */
+  toggleReaction(item: ReactionItem): Promise<void> {
+    return this.#conversation.toggleReaction(item);
   }
 
   /** Changes our name and tells the room. */
@@ -313,6 +343,7 @@ export class RoomSession {
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
     this.#files.renamedSelf(previous, self);
+    this.#conversation.renamedSelf(previous, self);
     if (previous === undefined) {
       this.#addNotice({
         type: 'info',
@@ -334,6 +365,8 @@ export class RoomSession {
     this.#changed();
     await this.#chat.joined(self, resumed);
     await this.#calls.rejoined();
+    // After a reconnect under a new id, everyone learns our reactions again, as they learn our messages.
+    if (!resumed) await this.#conversation.answer(undefined, undefined);
   }
 
   #awaitReturns(graceMs: number): void {
@@ -432,7 +465,9 @@ export class RoomSession {
         }
         // One answer per requester at a time: what is still queued of the last one is replaced.
         this.#connection.discardAnswer(requester);
-        await this.#chat.answer(requester, await this.#openSummary(requester, summary));
+        const have = await this.#openSummary(requester, summary);
+        await this.#chat.answer(requester, have);
+        await this.#conversation.answer(requester, have);
         await this.#calls.answerNewcomer(requester);
         break;
       }
@@ -477,6 +512,11 @@ export class RoomSession {
       case 'sdp':
       case 'ice':
         return this.#calls.receive(envelope, received);
+      case 'edit':
+      case 'unsend':
+      case 'react':
+      case 'reactions':
+        return this.#conversation.receive(envelope, received);
       default:
         assertNever(envelope);
     }
@@ -495,6 +535,7 @@ export class RoomSession {
     this.#presence.forget(peer);
     this.#calls.forget(peer);
     this.#files.forget(peer);
+    this.#conversation.forget(peer);
     const vanished = this.#chat.forget(peer);
     return this.#addNotice({ type: 'left', peer, vanished }).notice;
   }

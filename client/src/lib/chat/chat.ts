@@ -19,6 +19,15 @@ import {
   type HistoryLimits,
 } from './history.ts';
 
+export interface SendOptions {
+  action?: boolean;
+  ttl?: Ttl;
+  /** The id of the message this one answers. */
+  reply?: string;
+  /** An image or file the message carries; its text may then be empty. */
+  file?: FileAnnouncement;
+}
+
 /** A timestamp far in the future, for sizing the batch a message may travel in. */
 const widestTs = 9_999_999_999_999;
 const releaseNoticeEveryMs = 15_000;
@@ -40,10 +49,7 @@ export class Chat {
   }
 
   /** Sends a message; returns an error text for the author if it cannot be sent. */
-  async send(
-    typed: string,
-    options: { action?: boolean; ttl?: Ttl; file?: FileAnnouncement } = {},
-  ): Promise<string | undefined> {
+  async send(typed: string, options: SendOptions = {}): Promise<string | undefined> {
     // What everyone else will see: the receivers remove these too.
     const text = withoutDeceptive(typed);
     if (text.length === 0 && !options.file) return 'That message has nothing visible in it.';
@@ -57,6 +63,7 @@ export class Chat {
       ttl: options.ttl ?? 0,
       ts: NaN,
       ...(options.file && { file: options.file }),
+      ...(options.reply && { reply: options.reply }),
     };
     const alone = batchEnvelopes(
       this.#room.name(),

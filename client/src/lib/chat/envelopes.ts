@@ -3,6 +3,7 @@
 // peer sends (inside `fetch`) of what it already holds.
 import { MAX_TIMESTAMP } from '../../../../protocol/index.ts';
 import { isRecord, isValidName, withoutDeceptive, type EnvelopeDecoders } from '../envelope-fields.ts';
+import { isMessageId } from '../conversation/envelopes.ts';
 import { isTtl, type Ttl } from '../ttl.ts';
 import { toFileAnnouncement, type FileAnnouncement } from '../files/envelopes.ts';
 
@@ -19,6 +20,10 @@ export interface WireMessage {
   ts?: number;
   /** An image or file it carries; the text may then be empty. */
   file?: FileAnnouncement;
+  /** The message this one answers. */
+  reply?: string;
+  /** Relay time of the author's latest edit, when the text is not the first one. */
+  edited?: number;
 }
 
 /** A message that has been delivered once and so has its place in the order. */
@@ -41,25 +46,30 @@ function isSummary(value: unknown): value is Record<string, number> {
   );
 }
 
-const messageIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isRelayTime = (value: unknown): value is number =>
+  typeof value === 'number' && value > 0 && value <= MAX_TIMESTAMP;
 
 function toWireMessage(value: unknown, needsTs: boolean): WireMessage | undefined {
   if (!isRecord(value)) return undefined;
-  const { id, action, ttl, ts } = value;
-  if (typeof id !== 'string' || !messageIdPattern.test(id)) return undefined;
+  const { id, action, ttl, ts, reply, edited } = value;
+  if (!isMessageId(id)) return undefined;
   const file = value.file === undefined ? undefined : toFileAnnouncement(value.file);
   if (value.file !== undefined && !file) return undefined;
   const text = typeof value.text === 'string' ? withoutDeceptive(value.text) : '';
   if (typeof value.text !== 'string' || text.length > maxTextLength || (text.length === 0 && !file)) return undefined;
   if (action !== undefined && typeof action !== 'boolean') return undefined;
   if (ttl !== undefined && !isTtl(ttl)) return undefined;
-  const hasTs = typeof ts === 'number' && ts > 0 && ts <= MAX_TIMESTAMP;
+  const hasTs = isRelayTime(ts);
   if (needsTs ? !hasTs : ts !== undefined && !hasTs) return undefined;
+  if (reply !== undefined && !isMessageId(reply)) return undefined;
+  if (edited !== undefined && !isRelayTime(edited)) return undefined;
   const message: WireMessage = { id, text };
   if (action) message.action = true;
   if (ttl) message.ttl = ttl;
   if (hasTs) message.ts = ts;
   if (file) message.file = file;
+  if (reply) message.reply = reply;
+  if (edited) message.edited = edited;
   return message;
 }
 

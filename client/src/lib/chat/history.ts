@@ -19,6 +19,10 @@ export interface ChatMessage {
   ts: number;
   /** An image or file it carries. */
   file?: FileAnnouncement;
+  /** The message this one answers. */
+  reply?: string;
+  /** Relay time of the author's latest edit. */
+  edited?: number;
   /** It reached us in history after we had met its author (we were away): its time is as its author says. */
   late?: boolean;
 }
@@ -137,6 +141,9 @@ export class HistoryStore {
       ) {
         this.#replace(known, { ...known, author });
         changed++;
+      } else if (known.kind === 'message' && known.author === author && (message.edited ?? 0) > (known.edited ?? 0)) {
+        this.#replace(known, { ...known, text: message.text, edited: message.edited });
+        changed++;
       }
     }
     this.#insert(fresh);
@@ -173,6 +180,19 @@ export class HistoryStore {
     return entry;
   }
 
+  /** The author changed a delivered message's text at relay time `at`; false if there is no such message. */
+  edit(id: string, text: string, at: number): boolean {
+    const known = this.#byId.get(id);
+    if (known?.kind !== 'message' || isPending(known)) return false;
+    this.#replace(known, { ...known, text, edited: at });
+    return true;
+  }
+
+  /** Drops one message (its author unsent it); returns whether it was held. */
+  remove(id: string): boolean {
+    return this.#removeWhere((entry) => entry.id === id) > 0;
+  }
+
   /** Drops everything an author wrote; returns how many messages vanished. */
   removeAuthor(author: PeerId): number {
     return this.#removeWhere((entry) => entry.kind === 'message' && entry.author === author);
@@ -192,13 +212,14 @@ export class HistoryStore {
   }
 
   /**
-   * Own delivered messages still alive at `now` and delivered after `after`,
-   * oldest first: what to send a newcomer, or a returning peer that has the rest.
+   * Own delivered messages still alive at `now` and delivered or edited after
+   * `after`, oldest first: what to send a newcomer, or a returning peer that has the rest.
    */
   delivered(author: PeerId, now: number, after = -Infinity): DeliveredMessage[] {
     const own: DeliveredMessage[] = [];
     for (const entry of this.#sorted) {
-      if (entry.kind === 'message' && entry.author === author && entry.ts > after && expiresAt(entry) > now) {
+      const changedSince = Math.max(entry.ts, (entry.kind === 'message' && entry.edited) || 0) > after;
+      if (entry.kind === 'message' && entry.author === author && changedSince && expiresAt(entry) > now) {
         own.push(toDelivered(entry));
       }
     }
@@ -355,6 +376,8 @@ function toChatMessage(author: PeerId, wire: DeliveredMessage, late: boolean): C
     action: wire.action ?? false,
     ttl: wire.ttl ?? 0,
     ts: wire.ts,
+    ...(wire.reply && { reply: wire.reply }),
+    ...(wire.edited && { edited: wire.edited }),
   };
   if (late) message.late = true;
   if (wire.file) message.file = wire.file;
@@ -367,12 +390,14 @@ export function toWire(message: ChatMessage): WireMessage {
   if (message.action) wire.action = true;
   if (message.ttl) wire.ttl = message.ttl;
   if (message.file) wire.file = message.file;
+  if (message.reply) wire.reply = message.reply;
   return wire;
 }
 
 export function toDelivered(message: ChatMessage): DeliveredMessage {
   const delivered = toWire(message) as DeliveredMessage;
   delivered.ts = message.ts;
+  if (message.edited) delivered.edited = message.edited;
   return delivered;
 }
 
