@@ -23,6 +23,14 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 
 const status = (url: string): Promise<number> => fetch(url).then((response) => response.status);
 
+/** What `/readyz` answers once it answers `wanted`, or at the latest after `ms`. */
+const readiness = (relay: RunningRelay, wanted: number, ms: number): Promise<number> =>
+  eventually(
+    () => status(`${relay.httpUrl}/readyz`),
+    (answer) => answer === wanted,
+    ms,
+  );
+
 describe('HTTP methods', () => {
   let relay: RunningRelay;
   beforeAll(async () => (relay = await startRelay()));
@@ -63,13 +71,7 @@ describe('drain on SIGTERM', () => {
 
     const signalledAt = Date.now();
     const exited = relay.stop('SIGTERM');
-    expect(
-      await eventually(
-        () => status(`${relay.httpUrl}/readyz`),
-        (answer) => answer === 503,
-        1000,
-      ),
-    ).toBe(503);
+    expect(await readiness(relay, 503, 1000)).toBe(503);
     expect(await status(`${relay.httpUrl}/healthz`)).toBe(200);
     await expect(TestClient.connect(relay.wsUrl(room))).rejects.toThrow('HTTP 503');
     // The sockets already open still talk during the delay.
@@ -88,13 +90,7 @@ describe('drain on SIGTERM', () => {
     const member = await TestClient.join(relay.wsUrl(freshRoom()));
     const signalledAt = Date.now();
     relay.process.kill('SIGTERM');
-    expect(
-      await eventually(
-        () => status(`${relay.httpUrl}/readyz`),
-        (answer) => answer === 503,
-        1000,
-      ),
-    ).toBe(503);
+    expect(await readiness(relay, 503, 1000)).toBe(503);
     expect(await relay.stop('SIGINT')).toBe(0);
     expect((await member.client.closed).code).toBe(1001);
     expect(Date.now() - signalledAt).toBeLessThan(5000);
@@ -110,13 +106,7 @@ describe('readiness with Redis', () => {
       expect(await status(`${relay.httpUrl}/readyz`)).toBe(503);
       expect(await status(`${relay.httpUrl}/healthz`)).toBe(200);
       await redis.restart();
-      expect(
-        await eventually(
-          () => status(`${relay.httpUrl}/readyz`),
-          (answer) => answer === 200,
-          8000,
-        ),
-      ).toBe(200);
+      expect(await readiness(relay, 200, 8000)).toBe(200);
       await redis.stop();
       await sleep(500);
       expect(await status(`${relay.httpUrl}/readyz`)).toBe(200);
