@@ -39,13 +39,25 @@ describe('a room across three relays', () => {
   afterAll(() => stopCluster(redis, relays));
 
   /** One peer on each relay, in the same room, each having seen the later arrivals. */
+  /**
+   * The next arrival a member hears of. Across relays a newcomer may also get
+   * the `fetch` of a peer its `init` already listed (protocol/README.md), which
+   * is not news.
+   */
+  async function nextArrival(member: Awaited<ReturnType<typeof TestClient.join>>) {
+    for (;;) {
+      const frame = await member.client.next('fetch');
+      if (!member.peers.includes(String(frame[1]))) return frame;
+    }
+  }
+
   async function peersOnEachRelay(room: string) {
     const a = await TestClient.join(relays[0]!.wsUrl(room));
     const b = await TestClient.join(relays[1]!.wsUrl(room));
-    expect(await a.client.next('fetch')).toEqual(['fetch', b.id]);
+    expect(await nextArrival(a)).toEqual(['fetch', b.id]);
     const c = await TestClient.join(relays[2]!.wsUrl(room));
-    expect(await a.client.next('fetch')).toEqual(['fetch', c.id]);
-    expect(await b.client.next('fetch')).toEqual(['fetch', c.id]);
+    expect(await nextArrival(a)).toEqual(['fetch', c.id]);
+    expect(await nextArrival(b)).toEqual(['fetch', c.id]);
     return [a, b, c] as const;
   }
 
