@@ -1,8 +1,9 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
 import { parseAllowedOrigins, parseTrustProxy, type TrustProxy } from './admission.ts';
+import { parseIceServers, type CallConfig } from './ice.ts';
 
-export interface RelayConfig {
+export interface RelayConfig extends CallConfig {
   host: string;
   port: number;
   /** Largest payload or summary in bytes of UTF-8. */
@@ -62,6 +63,10 @@ export const defaults: RelayConfig = {
   maxBackpressure: 1024 * 1024,
   redisUrl: undefined,
   clientDir: 'dist/client',
+  callMaxParticipants: 8,
+  iceServers: [],
+  turnSecret: undefined,
+  turnCredentialTtlS: 3600,
   drainDelayMs: 3000,
   metricsPort: undefined,
   metricsHost: '127.0.0.1',
@@ -116,6 +121,7 @@ export function readConfig(env: Env): RelayConfig {
     redisUrl: env.REDIS_URL || undefined,
     clientDir: env.CLIENT_DIR || defaults.clientDir,
     ...readOperations(env),
+    ...readCalls(env),
   };
 }
 
@@ -126,5 +132,15 @@ function readOperations(env: Env): Pick<RelayConfig, 'drainDelayMs' | 'metricsPo
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
     metricsHost: env.METRICS_HOST || defaults.metricsHost,
     logFormat: oneOf(env, 'LOG_FORMAT', ['text', 'json'], defaults.logFormat),
+  };
+}
+
+/** Calls: the participant limit and the ICE servers handed to clients. */
+function readCalls(env: Env): CallConfig {
+  return {
+    callMaxParticipants: integer(env, 'CALL_MAX_PARTICIPANTS', defaults.callMaxParticipants, 2, 32),
+    iceServers: parseIceServers(env.ICE_SERVERS),
+    turnSecret: env.TURN_SECRET || undefined,
+    turnCredentialTtlS: integer(env, 'TURN_CREDENTIAL_TTL_S', defaults.turnCredentialTtlS, 60, 86_400),
   };
 }

@@ -29,6 +29,7 @@ import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.t
 import type { RelayConfig } from './config.ts';
 import { RelayCounters, type UpgradeRefusal } from './counters.ts';
 import { serveHttp } from './http.ts';
+import { callInfo } from './ice.ts';
 import type { RelayState } from './metrics.ts';
 import { fetchLimit, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
 import { RoomNames, type RoomName } from './room-names.ts';
@@ -247,6 +248,7 @@ export async function startServer(
       resume: issueToken(secret, peer.name.room, peer.id, Date.now()),
       resumed: joined.resumed,
       graceMs: config.resumeGraceMs,
+      call: callInfo(config, Date.now() / 1000),
     };
     send(ws, encodeInit(peer.id, joined.others, info));
     // A resumed peer never left, so the others hear of no arrival.

@@ -49,7 +49,7 @@ const securityHeaders: [string, string][] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+  ['Permissions-Policy', 'camera=(self), microphone=(self), display-capture=(self), geolocation=()'],
 ];
 
 function* walk(dir: string): Generator<string> {

@@ -175,7 +175,7 @@ describe('privacy', () => {
       'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
       'cross-origin-opener-policy': 'same-origin',
-      'permissions-policy': expect.stringContaining('camera=()'),
+      'permissions-policy': 'camera=(self), microphone=(self), display-capture=(self), geolocation=()',
     });
 
     await alice.getByRole('button', { name: 'Create a private room' }).click();

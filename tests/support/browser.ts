@@ -30,9 +30,18 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
+/** What call tests add: fake camera and microphone granted without a prompt, and ICE on loopback. */
+export const mediaArgs = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  // Host candidates as plain addresses: nothing here answers mDNS for the .local names Chromium would use.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<TestBrowser> {
   // Playwright gives the browser a fresh temporary profile, and each context its own storage.
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs] });
   const contexts: BrowserContext[] = [];
   return {
     browser,
@@ -58,12 +67,14 @@ export interface BrowserSession {
 }
 
 /** A relay and a browser for the tests of one file: started before them, stopped after. */
-export function browserSession(): BrowserSession {
+export function browserSession(
+  options: { relayEnv?: Record<string, string>; browserArgs?: readonly string[] } = {},
+): BrowserSession {
   let relay: RunningRelay | undefined;
   let browser: TestBrowser | undefined;
   beforeAll(async () => {
-    relay = await startRelay();
-    browser = await launchBrowser();
+    relay = await startRelay(options.relayEnv);
+    browser = await launchBrowser(options.browserArgs);
   });
   afterAll(async () => {
     await browser?.close();

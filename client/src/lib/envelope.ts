@@ -2,6 +2,7 @@
 // one of the kinds below, each owned by the feature that handles it. Anything
 // that does not validate is dropped by the receiver, so a peer with the key
 // but a broken or hostile client cannot crash anyone.
+import { callDecoders, type CallEnvelope } from './calls/envelopes.ts';
 import { chatDecoders, type ChatEnvelope } from './chat/envelopes.ts';
 import { conversationDecoders, type ConversationEnvelope } from './conversation/envelopes.ts';
 import { ENVELOPE_VERSION, isRecord, type EnvelopeDecoders } from './envelope-fields.ts';
@@ -9,7 +10,7 @@ import { fileDecoders, type FileEnvelope } from './files/envelopes.ts';
 import { presenceDecoders, type PresenceEnvelope } from './presence/envelopes.ts';
 
 /** Every envelope kind, one line per feature. */
-export type Envelope = ChatEnvelope | PresenceEnvelope | FileEnvelope | ConversationEnvelope;
+export type Envelope = ChatEnvelope | PresenceEnvelope | CallEnvelope | FileEnvelope | ConversationEnvelope;
 
 export type EnvelopeKind = Envelope['kind'];
 
@@ -17,6 +18,7 @@ export type EnvelopeKind = Envelope['kind'];
 const decoders: EnvelopeDecoders<Envelope> = {
   ...chatDecoders,
   ...presenceDecoders,
+  ...callDecoders,
   ...fileDecoders,
   ...conversationDecoders,
 };

@@ -3,6 +3,7 @@
 // an immutable array, so a keyed list re-renders only the entries that changed.
 import { SvelteMap } from 'svelte/reactivity';
 import type { PeerId } from '../../../protocol/index.ts';
+import type { CallSnapshot } from './calls/calls.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Entry } from './chat/history.ts';
 import type { ReactionCount } from './conversation/reactions.ts';
@@ -30,6 +31,7 @@ export class RoomView {
   connection = $state<ConnectionState>('connecting');
   unreadable = $state(0);
   selfId = $state<PeerId | undefined>();
+  call = $state.raw<CallSnapshot | undefined>();
   /** Counts updates, for views of state that changes in place (file transfers). */
   revision = $state(0);
   reactions = $state.raw<ReadonlyMap<string, readonly ReactionCount[]>>(noReactions);
@@ -107,6 +109,7 @@ export class RoomView {
     this.connection = session.state;
     this.unreadable = session.dropped;
     this.selfId = session.selfId;
+    this.call = session.calls.snapshot();
     this.revision++;
     this.reactions = session.reactions;
   }

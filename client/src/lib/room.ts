@@ -5,6 +5,7 @@
 import { assertNever, type ErrorCode, type InitInfo, type PeerId, type RelayFrame } from '../../../protocol/index.ts';
 import { AuthorKeys, type Refusal } from './authors.ts';
 import { toBase64url } from './base64url.ts';
+import { Calls } from './calls/calls.ts';
 import { Chat, type SendOptions } from './chat/chat.ts';
 import type { HistoryStore, Notice } from './chat/history.ts';
 import { Conversation } from './conversation/conversation.ts';
@@ -108,6 +109,7 @@ export class RoomSession {
   readonly #now: () => number;
   readonly #chat: Chat;
   readonly #presence: Presence;
+  readonly #calls: Calls;
   readonly #files: Files;
   readonly #conversation: Conversation;
   /** Our own earlier ids, still listed by the relay until their grace ends. */
@@ -146,6 +148,7 @@ export class RoomSession {
     const context = this.#context();
     this.#chat = new Chat(context);
     this.#presence = new Presence(context);
+    this.#calls = new Calls(context);
     this.#files = new Files(context);
     this.#conversation = new Conversation(context, this.#chat.history);
     this.#connection = new Connection({
@@ -177,6 +180,11 @@ export class RoomSession {
 
   get history(): HistoryStore {
     return this.#chat.history;
+  }
+
+  /** The room's call. */
+  get calls(): Calls {
+    return this.#calls;
   }
 
   /** Images and files: their transfers and the content held. */
@@ -274,6 +282,7 @@ export class RoomSession {
   leave(): void {
     this.#chat.stop();
     this.#presence.stop();
+    this.#calls.stop();
     this.#files.stop();
     clearTimeout(this.#expectedBackTimer);
     this.#connection.close();
@@ -329,6 +338,7 @@ export class RoomSession {
     const previous = this.selfId;
     const resumed = previous === self && info.resumed === true;
     this.selfId = self;
+    this.#calls.configure(info.call);
     this.#presence.names.set(self, this.#name);
     const present = new Set(peers.filter((peer) => !this.#formerSelves.has(peer)));
     this.#chat.renamedSelf(previous, self);
@@ -354,6 +364,7 @@ export class RoomSession {
     for (const peer of present) this.peers.add(peer);
     this.#changed();
     await this.#chat.joined(self, resumed);
+    await this.#calls.rejoined();
     // After a reconnect under a new id, everyone learns our reactions again, as they learn our messages.
     if (!resumed) await this.#conversation.answer(undefined, undefined);
   }
@@ -457,6 +468,7 @@ export class RoomSession {
         const have = await this.#openSummary(requester, summary);
         await this.#chat.answer(requester, have);
         await this.#conversation.answer(requester, have);
+        await this.#calls.answerNewcomer(requester);
         break;
       }
       case 'rm': {
@@ -496,6 +508,10 @@ export class RoomSession {
       case 'nick':
       case 'typing':
         return this.#presence.receive(envelope, received);
+      case 'call':
+      case 'sdp':
+      case 'ice':
+        return this.#calls.receive(envelope, received);
       case 'edit':
       case 'unsend':
       case 'react':
@@ -517,6 +533,7 @@ export class RoomSession {
     this.#authors.departed(peer);
     this.#connection.discardAnswer(peer);
     this.#presence.forget(peer);
+    this.#calls.forget(peer);
     this.#files.forget(peer);
     this.#conversation.forget(peer);
     const vanished = this.#chat.forget(peer);

@@ -1,0 +1,250 @@
+// One RTCPeerConnection to one other participant, negotiated with the
+// "perfect negotiation" pattern: either side may offer at any time (a track
+// added, replaced or removed), and when both offer at once the polite side
+// rolls back and answers. Descriptions and candidates travel as encrypted
+// envelopes through the room; candidates that arrive before the remote
+// description are held, and our own are sent in bundles.
+import type { IceCandidate, SdpEnvelope, TrackRole } from '../lib/calls/envelopes.ts';
+import { maxCandidatesPerBundle } from '../lib/calls/envelopes.ts';
+import type { VideoEncoding } from '../lib/calls/mesh.ts';
+import { fingerprintOf } from '../lib/calls/safety.ts';
+
+export interface LinkIo {
+  sendDescription(type: 'offer' | 'answer', sdp: string, roles: Record<string, TrackRole>): Promise<void>;
+  sendCandidates(candidates: IceCandidate[]): Promise<void>;
+  changed(): void;
+}
+
+/** Candidates found within this long go out together, so signalling stays far below the relay's frame rate. */
+const candidateBundleMs = 60;
+/** Held candidates beyond this are dropped: a real connection has a few dozen. */
+const maxHeldCandidates = 128;
+/** ICE restarts on `failed` (or on no connection this long after negotiating) before the tile says the connection failed. */
+const maxIceRestarts = 3;
+const connectWithinMs = 3000;
+
+const roleKind: Record<TrackRole, 'audio' | 'video'> = {
+  mic: 'audio',
+  camera: 'video',
+  screen: 'video',
+  'screen-audio': 'audio',
+};
+
+export type LinkState = 'connecting' | 'connected' | 'failed';
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  /** What the other side sends, by the role it announced. */
+  readonly remoteTracks = new Map<TrackRole, MediaStreamTrack>();
+  state: LinkState = 'connecting';
+  readonly #polite: boolean;
+  readonly #io: LinkIo;
+  /** Our sending transceivers by role; mic and camera exist from the start so a device switch never renegotiates. */
+  readonly #senders = new Map<TrackRole, RTCRtpTransceiver>();
+  readonly #remoteRoles = new Map<string, TrackRole>();
+  readonly #tracksByMid = new Map<string, MediaStreamTrack>();
+  #makingOffer = false;
+  #incoming: Promise<void> = Promise.resolve();
+  #ignoreOffer = false;
+  #held: IceCandidate[] = [];
+  #outgoing: IceCandidate[] = [];
+  #bundleTimer: ReturnType<typeof setTimeout> | undefined;
+  #restarts = 0;
+  #closed = false;
+  readonly #watchdog: ReturnType<typeof setInterval>;
+  localFingerprint: string | undefined;
+  remoteFingerprint: string | undefined;
+
+  constructor(
+    polite: boolean,
+    config: RTCConfiguration,
+    tracks: ReadonlyMap<TrackRole, MediaStreamTrack | null>,
+    io: LinkIo,
+  ) {
+    this.#polite = polite;
+    this.#io = io;
+    this.pc = new RTCPeerConnection(config);
+    this.pc.onnegotiationneeded = () => void this.#offer();
+    this.pc.onicecandidate = ({ candidate }) => this.#queueCandidate(candidate);
+    this.pc.ontrack = ({ transceiver, track }) => {
+      if (transceiver.mid !== null) this.#tracksByMid.set(transceiver.mid, track);
+      this.#resolveRoles();
+    };
+    this.pc.onconnectionstatechange = () => this.#connectionChanged();
+    // Candidates of an offer that lost a collision can be for ICE credentials that no longer hold; a stable
+    // pair that has not connected a while later gathers again with an ICE restart.
+    this.#watchdog = setInterval(() => this.#restartIfStuck(), connectWithinMs);
+    for (const role of ['mic', 'camera'] as const) this.#addSender(role, tracks.get(role) ?? null);
+    for (const role of ['screen', 'screen-audio'] as const) {
+      const track = tracks.get(role);
+      if (track) this.#addSender(role, track);
+    }
+  }
+
+  /** Sends `track` in `role`: a replaceTrack where the transceiver exists, a renegotiation only when it must be added or (screen) turned on or off. */
+  async setTrack(role: TrackRole, track: MediaStreamTrack | null): Promise<void> {
+    const transceiver = this.#senders.get(role);
+    if (!transceiver) {
+      if (track) this.#addSender(role, track);
+      return;
+    }
+    await transceiver.sender.replaceTrack(track);
+    if (role === 'screen' || role === 'screen-audio') {
+      const direction = track ? 'sendonly' : 'inactive';
+      if (transceiver.direction !== direction) transceiver.direction = direction;
+    }
+  }
+
+  async setEncoding(role: TrackRole, encoding: VideoEncoding): Promise<void> {
+    const sender = this.#senders.get(role)?.sender;
+    if (!sender?.track) return;
+    const parameters = sender.getParameters();
+    const first = parameters.encodings[0];
+    if (!first) return;
+    if (first.maxBitrate === encoding.maxBitrate && first.scaleResolutionDownBy === encoding.scaleResolutionDownBy)
+      return;
+    first.maxBitrate = encoding.maxBitrate;
+    first.scaleResolutionDownBy = encoding.scaleResolutionDownBy;
+    await sender.setParameters(parameters).catch(() => undefined); // mid-negotiation; the next round sets it
+  }
+
+  /** Incoming signalling is handled strictly in order: an answer still being applied must not make the next offer look like a collision. */
+  description(envelope: SdpEnvelope): Promise<void> {
+    return this.#inOrder(() => this.#applyDescription(envelope));
+  }
+
+  candidates(candidates: IceCandidate[]): Promise<void> {
+    return this.#inOrder(() => this.#applyCandidates(candidates));
+  }
+
+  #inOrder(task: () => Promise<void>): Promise<void> {
+    this.#incoming = this.#incoming.then(task).catch(() => {
+      // A description the browser refuses (e.g. from a broken peer) is dropped; the next one may work.
+    });
+    return this.#incoming;
+  }
+
+  async #applyDescription({ type, sdp, roles }: SdpEnvelope): Promise<void> {
+    const collision = type === 'offer' && (this.#makingOffer || this.pc.signalingState !== 'stable');
+    this.#ignoreOffer = !this.#polite && collision;
+    if (this.#ignoreOffer || this.#closed) return;
+    for (const [mid, role] of Object.entries(roles)) this.#remoteRoles.set(mid, role);
+    this.remoteFingerprint = fingerprintOf(sdp);
+    await this.pc.setRemoteDescription({ type, sdp }); // an offer in collision rolls ours back
+    if (type === 'offer') {
+      await this.pc.setLocalDescription();
+      await this.#sendLocalDescription();
+    }
+    this.#resolveRoles();
+    const held = this.#held;
+    this.#held = [];
+    for (const candidate of held) await this.#addCandidate(candidate);
+  }
+
+  async #applyCandidates(candidates: IceCandidate[]): Promise<void> {
+    if (this.#closed) return;
+    if (!this.pc.remoteDescription) {
+      this.#held.push(...candidates.slice(0, Math.max(0, maxHeldCandidates - this.#held.length)));
+      return;
+    }
+    for (const candidate of candidates) await this.#addCandidate(candidate);
+  }
+
+  /** How loud the other's voice is now (0 to 1), as the browser measured it on receipt: no audio graph needed. */
+  remoteVoiceLevel(): number {
+    const mic = this.remoteTracks.get('mic');
+    const receiver = mic && this.pc.getReceivers().find((candidate) => candidate.track === mic);
+    return receiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#bundleTimer);
+    clearInterval(this.#watchdog);
+    this.pc.close();
+  }
+
+  #addSender(role: TrackRole, track: MediaStreamTrack | null): void {
+    const transceiver = this.pc.addTransceiver(track ?? roleKind[role], { direction: 'sendonly' });
+    if (role === 'screen' && track) track.contentHint = 'detail';
+    this.#senders.set(role, transceiver);
+  }
+
+  async #offer(): Promise<void> {
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      await this.#sendLocalDescription();
+    } catch {
+      // A collision or a closed connection; the next negotiationneeded tries again.
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #sendLocalDescription(): Promise<void> {
+    const local = this.pc.localDescription;
+    if (!local || (local.type !== 'offer' && local.type !== 'answer')) return;
+    this.localFingerprint = fingerprintOf(local.sdp);
+    const roles: Record<string, TrackRole> = {};
+    for (const [role, transceiver] of this.#senders) if (transceiver.mid !== null) roles[transceiver.mid] = role;
+    await this.#io.sendDescription(local.type, local.sdp, roles);
+    this.#io.changed();
+  }
+
+  async #addCandidate(candidate: IceCandidate): Promise<void> {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch {
+      // A candidate for an offer we ignored, or one the browser rejects: neither may stop the call.
+    }
+  }
+
+  #queueCandidate(candidate: RTCIceCandidate | null): void {
+    if (candidate) {
+      this.#outgoing.push({
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid,
+        sdpMLineIndex: candidate.sdpMLineIndex,
+      });
+    }
+    clearTimeout(this.#bundleTimer);
+    // The end of gathering (null) sends at once; otherwise wait briefly for the candidates found with this one.
+    this.#bundleTimer = setTimeout(() => this.#flushCandidates(), candidate ? candidateBundleMs : 0);
+  }
+
+  #flushCandidates(): void {
+    while (this.#outgoing.length > 0) void this.#io.sendCandidates(this.#outgoing.splice(0, maxCandidatesPerBundle));
+  }
+
+  #resolveRoles(): void {
+    this.remoteTracks.clear();
+    for (const [mid, track] of this.#tracksByMid) {
+      const role = this.#remoteRoles.get(mid);
+      if (role && roleKind[role] === track.kind) this.remoteTracks.set(role, track);
+    }
+    this.#io.changed();
+  }
+
+  #restartIfStuck(): void {
+    const stuck = ['new', 'connecting'].includes(this.pc.connectionState) && this.pc.signalingState === 'stable';
+    if (!stuck || !this.pc.remoteDescription || this.#restarts >= maxIceRestarts) return;
+    this.#restarts++;
+    this.pc.restartIce();
+  }
+
+  #connectionChanged(): void {
+    const state = this.pc.connectionState;
+    if (state === 'connected') {
+      clearInterval(this.#watchdog);
+      this.#restarts = 0;
+      this.state = 'connected';
+    } else if (state === 'failed') {
+      if (this.#restarts < maxIceRestarts) {
+        this.#restarts++;
+        this.pc.restartIce();
+      } else this.state = 'failed';
+    }
+    this.#io.changed();
+  }
+}
