@@ -28,8 +28,11 @@ async function room(count: number): Promise<Page[]> {
   return [first, ...others];
 }
 
-function tile(page: Page, of: Page): Promise<string> {
-  return of.evaluate(() => document.querySelector('.call-tile.self')?.getAttribute('data-peer') ?? '');
+/** This page's own peer id, read from its own tile once it is in the call. */
+async function ownId(page: Page): Promise<string> {
+  const self = page.locator('.call-tile.self');
+  await self.waitFor({ timeout: 10_000 });
+  return (await self.getAttribute('data-peer')) ?? '';
 }
 
 /** Waits until the remote video of `peer` on `page` has a size and its time advances. */
@@ -89,7 +92,7 @@ function audioLevel(page: Page, selector: string, ms = 3000): Promise<number> {
 const remoteTile = (peer: string): string => `.call-tile.person[data-peer="${peer}"]`;
 
 async function expectMediaFlows(pages: Page[]): Promise<void> {
-  const ids = await Promise.all(pages.map((page) => tile(page, page)));
+  const ids = await Promise.all(pages.map((page) => ownId(page)));
   for (const [index, page] of pages.entries()) {
     for (const [other, id] of ids.entries()) {
       if (other === index) continue;
@@ -154,7 +157,7 @@ describe('a call between two people', () => {
     await startCall(alice);
     await joinCall(bob);
     await expectMediaFlows([alice, bob]);
-    aliceId = await tile(alice, alice);
+    aliceId = await ownId(alice);
   });
 
   it('mute silences the microphone for the others and shows the muted icon', async () => {
@@ -219,7 +222,7 @@ describe('calls', () => {
       await expectMediaFlows([alice, bob, cleo]);
       await dan.getByText('The call is full').waitFor({ timeout: 3000 });
       expect(await dan.getByRole('button', { name: 'Join', exact: true }).count()).toBe(0);
-      const cleoId = await tile(cleo, cleo);
+      const cleoId = await ownId(cleo);
       await cleo.close();
       await Promise.all([waitTileGone(alice, cleoId), waitTileGone(bob, cleoId)]);
     },
@@ -231,7 +234,7 @@ describe('calls', () => {
     await startCall(alice);
     await joinCall(bob);
     await bob.getByText('The camera could not be used').waitFor({ timeout: 3000 });
-    const bobId = await tile(bob, bob);
+    const bobId = await ownId(bob);
     await alice.locator(`${remoteTile(bobId)} .tile-name`).waitFor({ timeout: 5000 });
     expect(await audioLevel(alice, remoteTile(bobId))).toBeGreaterThan(heard);
   });

@@ -4,6 +4,11 @@
 // rolls back and answers. Descriptions and candidates travel as encrypted
 // envelopes through the room; candidates that arrive before the remote
 // description are held, and our own are sent in bundles.
+//
+// The polite side adds its own tracks only once it has answered the other's
+// first offer, so that a new pair never starts in a collision: Chromium does
+// not gather candidates on a connection whose first offer was rolled back, and
+// such a pair would stay 'new' for good.
 import type { IceCandidate, SdpEnvelope, TrackRole } from '../lib/calls/envelopes.ts';
 import { maxCandidatesPerBundle } from '../lib/calls/envelopes.ts';
 import type { VideoEncoding } from '../lib/calls/mesh.ts';
@@ -52,6 +57,9 @@ export class PeerLink {
   #restarts = 0;
   #closed = false;
   readonly #watchdog: ReturnType<typeof setInterval>;
+  /** The controller's live tracks by role: read when this side starts sending. */
+  readonly #tracks: ReadonlyMap<TrackRole, MediaStreamTrack | null>;
+  #sending = false;
   localFingerprint: string | undefined;
   remoteFingerprint: string | undefined;
 
@@ -63,6 +71,7 @@ export class PeerLink {
   ) {
     this.#polite = polite;
     this.#io = io;
+    this.#tracks = tracks;
     this.pc = new RTCPeerConnection(config);
     this.pc.onnegotiationneeded = () => void this.#offer();
     this.pc.onicecandidate = ({ candidate }) => this.#queueCandidate(candidate);
@@ -74,15 +83,22 @@ export class PeerLink {
     // Candidates of an offer that lost a collision can be for ICE credentials that no longer hold; a stable
     // pair that has not connected a while later gathers again with an ICE restart.
     this.#watchdog = setInterval(() => this.#restartIfStuck(), connectWithinMs);
-    for (const role of ['mic', 'camera'] as const) this.#addSender(role, tracks.get(role) ?? null);
+    if (!polite) this.#startSending();
+  }
+
+  #startSending(): void {
+    if (this.#sending || this.#closed) return;
+    this.#sending = true;
+    for (const role of ['mic', 'camera'] as const) this.#addSender(role, this.#tracks.get(role) ?? null);
     for (const role of ['screen', 'screen-audio'] as const) {
-      const track = tracks.get(role);
+      const track = this.#tracks.get(role);
       if (track) this.#addSender(role, track);
     }
   }
 
   /** Sends `track` in `role`: a replaceTrack where the transceiver exists, a renegotiation only when it must be added or (screen) turned on or off. */
   async setTrack(role: TrackRole, track: MediaStreamTrack | null): Promise<void> {
+    if (!this.#sending) return; // the live tracks are read when sending starts
     const transceiver = this.#senders.get(role);
     if (!transceiver) {
       if (track) this.#addSender(role, track);
@@ -134,6 +150,7 @@ export class PeerLink {
     if (type === 'offer') {
       await this.pc.setLocalDescription();
       await this.#sendLocalDescription();
+      this.#startSending(); // our own tracks now renegotiate from a stable state
     }
     this.#resolveRoles();
     const held = this.#held;
@@ -227,6 +244,7 @@ export class PeerLink {
   }
 
   #restartIfStuck(): void {
+    if (!this.pc.remoteDescription) this.#startSending(); // the other side never offered: offer ourselves
     const stuck = ['new', 'connecting'].includes(this.pc.connectionState) && this.pc.signalingState === 'stable';
     if (!stuck || !this.pc.remoteDescription || this.#restarts >= maxIceRestarts) return;
     this.#restarts++;
