@@ -4,6 +4,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSession, createRoom, mediaArgs, openRoom } from '../support/browser.ts';
+import { joinCall, ownId, remoteTile, startCall, waitVideoPlaying } from '../support/calls.ts';
 
 // The limit is set low so that a fourth person meets it.
 const session = browserSession({ browserArgs: mediaArgs, relayEnv: { CALL_MAX_PARTICIPANTS: '3' } });
@@ -26,28 +27,6 @@ async function room(count: number): Promise<Page[]> {
   const others = await Promise.all(Array.from({ length: count - 1 }, () => person()));
   await Promise.all(others.map((page) => openRoom(page, link)));
   return [first, ...others];
-}
-
-/** This page's own peer id, read from its own tile once it is in the call. */
-async function ownId(page: Page): Promise<string> {
-  const self = page.locator('.call-tile.self');
-  await self.waitFor({ timeout: 10_000 });
-  return (await self.getAttribute('data-peer')) ?? '';
-}
-
-/** Waits until the remote video of `peer` on `page` has a size and its time advances. */
-async function waitVideoPlaying(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction(
-    async (css) => {
-      const video = document.querySelector<HTMLVideoElement>(`${css} video`);
-      if (!video || video.videoWidth === 0) return false;
-      const before = video.currentTime;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return video.currentTime > before;
-    },
-    selector,
-    { timeout: 10_000, polling: 200 },
-  );
 }
 
 /** Sound is this loud (RMS); the fake microphone's tone is far above it and silence is 0. */
@@ -89,7 +68,8 @@ function audioLevel(page: Page, selector: string, ms = 3000): Promise<number> {
   );
 }
 
-const remoteTile = (peer: string): string => `.call-tile.person[data-peer="${peer}"]`;
+/** A mark (in-call, muted, camera-off, screen) beside `peer` in the people list. */
+const personMark = (peer: string, mark: string): string => `#people li[data-peer="${peer}"] .mark.${mark}`;
 
 async function expectMediaFlows(pages: Page[]): Promise<void> {
   const ids = await Promise.all(pages.map((page) => ownId(page)));
@@ -100,16 +80,6 @@ async function expectMediaFlows(pages: Page[]): Promise<void> {
       expect(await audioLevel(page, remoteTile(id))).toBeGreaterThan(heard);
     }
   }
-}
-
-async function startCall(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Call', exact: true }).click();
-  await page.locator('.call-tile.self').waitFor({ timeout: 10_000 });
-}
-
-async function joinCall(page: Page, button = 'Join'): Promise<void> {
-  await page.getByRole('button', { name: button, exact: true }).click({ timeout: 10_000 });
-  await page.locator('.call-tile.self').waitFor({ timeout: 10_000 });
 }
 
 /** Counts this page's RTCPeerConnections that are not closed, so a test can see one connection per pair. */
@@ -158,20 +128,30 @@ describe('a call between two people', () => {
     await joinCall(bob);
     await expectMediaFlows([alice, bob]);
     aliceId = await ownId(alice);
+    await bob.locator(personMark(aliceId, 'in-call')).waitFor({ timeout: 3000 });
+    // The fake microphone's tone counts as speech.
+    await bob.locator(`${remoteTile(aliceId)}.speaking`).waitFor({ timeout: 5000 });
   });
 
   it('mute silences the microphone for the others and shows the muted icon', async () => {
     await alice.getByRole('button', { name: 'Mute', exact: true }).click();
     await bob.locator(`${remoteTile(aliceId)} .muted-icon`).waitFor({ timeout: 3000 });
+    await bob.locator(personMark(aliceId, 'muted')).waitFor({ timeout: 3000 });
     await expectSilent(bob, remoteTile(aliceId));
+    // No speaking outline on a muted person's tile, though the fake microphone's tone goes on.
+    await bob.locator(`${remoteTile(aliceId)}:not(.speaking)`).waitFor({ timeout: 1000 });
+    await bob.waitForTimeout(1500);
+    expect(await bob.locator(`${remoteTile(aliceId)}.speaking`).count()).toBe(0);
     await alice.getByRole('button', { name: 'Unmute', exact: true }).click();
     await bob.locator(`${remoteTile(aliceId)} .muted-icon`).waitFor({ state: 'detached', timeout: 3000 });
+    await bob.locator(personMark(aliceId, 'muted')).waitFor({ state: 'detached', timeout: 3000 });
     expect(await audioLevel(bob, remoteTile(aliceId))).toBeGreaterThan(heard);
   });
 
   it('camera off stops the camera and shows the name instead of the picture', async () => {
     await alice.getByRole('button', { name: 'Camera off', exact: true }).click();
     await bob.locator(`${remoteTile(aliceId)} .tile-name`).waitFor({ timeout: 3000 });
+    await bob.locator(personMark(aliceId, 'camera-off')).waitFor({ timeout: 3000 });
     expect(await bob.locator(`${remoteTile(aliceId)} video`).isVisible()).toBe(false);
     // The device itself is released, not just hidden.
     expect(
@@ -189,6 +169,7 @@ describe('a call between two people', () => {
       const screen = `.call-tile.screen[data-peer="${aliceId}"]`;
       await bob.locator(screen).waitFor({ timeout: 10_000 });
       await waitVideoPlaying(bob, screen);
+      await bob.locator(personMark(aliceId, 'screen')).waitFor({ timeout: 3000 });
       await alice.getByRole('button', { name: 'Stop sharing', exact: true }).click();
       await bob.locator(screen).waitFor({ state: 'detached', timeout: 3000 });
     },
@@ -197,6 +178,7 @@ describe('a call between two people', () => {
   it('leaving the call removes the tile within 3 seconds', async () => {
     await alice.getByRole('button', { name: 'Leave call', exact: true }).click();
     await waitTileGone(bob, aliceId);
+    await bob.locator(personMark(aliceId, 'in-call')).waitFor({ state: 'detached', timeout: 3000 });
     await bob.getByRole('button', { name: 'Leave call', exact: true }).click();
   });
 });

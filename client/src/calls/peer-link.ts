@@ -27,6 +27,8 @@ const maxHeldCandidates = 128;
 /** ICE restarts on `failed` (or on no connection this long after negotiating) before the tile says the connection failed. */
 const maxIceRestarts = 3;
 const connectWithinMs = 3000;
+/** A received voice level older than this is from before the sender went quiet. */
+const freshLevelMs = 500;
 
 const roleKind: Record<TrackRole, 'audio' | 'video'> = {
   mic: 'audio',
@@ -60,6 +62,7 @@ export class PeerLink {
   /** The controller's live tracks by role: read when this side starts sending. */
   readonly #tracks: ReadonlyMap<TrackRole, MediaStreamTrack | null>;
   #sending = false;
+  #lastVoicePacket = { timestamp: 0, seenAt: 0 };
   localFingerprint: string | undefined;
   remoteFingerprint: string | undefined;
 
@@ -171,7 +174,14 @@ export class PeerLink {
   remoteVoiceLevel(): number {
     const mic = this.remoteTracks.get('mic');
     const receiver = mic && this.pc.getReceivers().find((candidate) => candidate.track === mic);
-    return receiver?.getSynchronizationSources()[0]?.audioLevel ?? 0;
+    const source = receiver?.getSynchronizationSources()[0];
+    if (!source) return 0;
+    // The browser keeps a source's last level for 10 s after its packets stop (a mute): one whose packet
+    // time has not moved for a while is silence.
+    const now = performance.now();
+    if (source.timestamp !== this.#lastVoicePacket.timestamp)
+      this.#lastVoicePacket = { timestamp: source.timestamp, seenAt: now };
+    return now - this.#lastVoicePacket.seenAt > freshLevelMs ? 0 : (source.audioLevel ?? 0);
   }
 
   close(): void {
