@@ -28,8 +28,6 @@ interface Remote {
 }
 
 export class CallController extends CallMediaView {
-  /** The per-sender upload budget; undefined sends every video at the browser's own choice (for comparison). */
-  uploadBudget: number | undefined = defaultUploadBudget;
 
   readonly #calls: Calls;
   readonly #roomId: string;
@@ -245,9 +243,8 @@ export class CallController extends CallMediaView {
   }
 
   #applyBudget(): void {
-    if (this.uploadBudget === undefined) return;
     const roles = (['camera', 'screen'] as const).filter((role) => this.#tracks.get(role));
-    const encodings = videoEncodings(this.uploadBudget, this.#remotes.size, roles);
+    const encodings = videoEncodings(defaultUploadBudget, this.#remotes.size, roles);
     for (const { link } of this.#remotes.values()) {
       for (const [role, encoding] of encodings) void link.setEncoding(role, encoding);
     }
