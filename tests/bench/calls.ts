@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { createRoom, launchBrowser, mediaArgs, openRoom, type TestBrowser } from '../support/browser.ts';
-import { joinCall, startCall } from '../support/calls.ts';
+import { bytesSent, joinCall, recordConnections, startCall } from '../support/calls.ts';
 import { startRelay, type RunningRelay } from '../support/relay.ts';
 import { sleep } from '../support/wait.ts';
 import { median } from './stats.ts';
@@ -18,19 +18,6 @@ import { median } from './stats.ts';
 const setupRounds = 7;
 const loadWindowMs = 10_000;
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
-
-/** Counts the page's connections so its upload can be read from their statistics. */
-function watchConnections(): void {
-  const Native = window.RTCPeerConnection;
-  const all: RTCPeerConnection[] = [];
-  (window as unknown as { benchConnections: RTCPeerConnection[] }).benchConnections = all;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      all.push(this);
-    }
-  };
-}
 
 /** What "budget off" means: every encoding change the page asks for is ignored. */
 function ignoreEncodingChanges(): void {
@@ -74,7 +61,7 @@ async function participants(relay: RunningRelay, count: number, budget: boolean)
   const browsers = await Promise.all(Array.from({ length: count }, () => launchBrowser(mediaArgs)));
   const pages = await Promise.all(browsers.map((browser) => browser.person()));
   for (const page of pages) {
-    await page.addInitScript(watchConnections);
+    await page.addInitScript(recordConnections);
     if (!budget) await page.addInitScript(ignoreEncodingChanges);
   }
   const link = await createRoom(pages[0]!, relay.httpUrl);
@@ -117,18 +104,6 @@ function chromiumCpuSeconds(): number {
     }
   }
   return ticks / clockTicks;
-}
-
-function bytesSent(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    let sum = 0;
-    for (const pc of (window as unknown as { benchConnections: RTCPeerConnection[] }).benchConnections) {
-      if (pc.connectionState === 'closed') continue;
-      for (const report of (await pc.getStats()).values())
-        if (report.type === 'outbound-rtp') sum += (report as { bytesSent: number }).bytesSent;
-    }
-    return sum;
-  });
 }
 
 /** A 4-person call held for a while: CPU per browser (share of one core) and upload per sender (bit/s). */

@@ -4,7 +4,15 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSession, createRoom, mediaArgs, openRoom } from '../support/browser.ts';
-import { joinCall, ownId, remoteTile, startCall, waitVideoPlaying } from '../support/calls.ts';
+import {
+  joinCall,
+  openConnections,
+  ownId,
+  recordConnections,
+  remoteTile,
+  startCall,
+  waitVideoPlaying,
+} from '../support/calls.ts';
 
 // The limit is set low so that a fourth person meets it.
 const session = browserSession({ browserArgs: mediaArgs, relayEnv: { CALL_MAX_PARTICIPANTS: '3' } });
@@ -82,20 +90,6 @@ async function expectMediaFlows(pages: Page[]): Promise<void> {
   }
 }
 
-/** Counts this page's RTCPeerConnections that are not closed, so a test can see one connection per pair. */
-function countConnections(): void {
-  const Native = window.RTCPeerConnection;
-  const open = new Set<RTCPeerConnection>();
-  (window as unknown as { openConnections: () => number }).openConnections = () =>
-    [...open].filter((pc) => pc.connectionState !== 'closed').length;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      open.add(this);
-    }
-  };
-}
-
 /** A person whose camera is missing: asking for video fails as it does without one. */
 function refuseCamera(): void {
   const devices = navigator.mediaDevices;
@@ -103,9 +97,6 @@ function refuseCamera(): void {
   devices.getUserMedia = (constraints) =>
     constraints?.video ? Promise.reject(new DOMException('no camera', 'NotFoundError')) : native(constraints);
 }
-
-const openConnections = (page: Page): Promise<number> =>
-  page.evaluate(() => (window as unknown as { openConnections: () => number }).openConnections());
 
 async function waitTileGone(page: Page, peer: string): Promise<void> {
   await page.locator(remoteTile(peer)).waitFor({ state: 'detached', timeout: 3000 });
@@ -186,7 +177,7 @@ describe('a call between two people', () => {
 describe('calls', () => {
   it('two people pressing Call at once end in one call with one connection per pair', { timeout: 40_000 }, async () => {
     const [alice, bob] = (await room(2)) as [Page, Page];
-    await Promise.all([alice, bob].map((page) => page.evaluate(countConnections)));
+    await Promise.all([alice, bob].map((page) => page.evaluate(recordConnections)));
     await Promise.all([alice, bob].map((page) => page.getByRole('button', { name: 'Call', exact: true }).click()));
     await expectMediaFlows([alice, bob]);
     expect([await openConnections(alice), await openConnections(bob)]).toEqual([1, 1]);

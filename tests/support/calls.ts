@@ -34,3 +34,39 @@ export async function joinCall(page: Page, button = 'Join'): Promise<void> {
   await page.getByRole('button', { name: button, exact: true }).click({ timeout: 10_000 });
   await page.locator('.call-tile.self').waitFor({ timeout: 10_000 });
 }
+
+/** Keeps every RTCPeerConnection the page creates in `window.connections`, for counting them and reading their statistics. */
+export function recordConnections(): void {
+  const Native = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { connections: RTCPeerConnection[] }).connections = all;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      all.push(this);
+    }
+  };
+}
+
+/** How many of the page's recorded connections are not closed. */
+export function openConnections(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      (window as unknown as { connections: RTCPeerConnection[] }).connections.filter(
+        (pc) => pc.connectionState !== 'closed',
+      ).length,
+  );
+}
+
+/** Bytes the page has sent as media over its open connections. */
+export function bytesSent(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let sum = 0;
+    for (const pc of (window as unknown as { connections: RTCPeerConnection[] }).connections) {
+      if (pc.connectionState === 'closed') continue;
+      for (const report of (await pc.getStats()).values())
+        if (report.type === 'outbound-rtp') sum += (report as { bytesSent: number }).bytesSent;
+    }
+    return sum;
+  });
+}

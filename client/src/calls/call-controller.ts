@@ -28,7 +28,6 @@ interface Remote {
 }
 
 export class CallController extends CallMediaView {
-
   readonly #calls: Calls;
   readonly #roomId: string;
   readonly #remotes = new Map<PeerId, Remote>();
