@@ -5,10 +5,10 @@
 // envelopes through the room; candidates that arrive before the remote
 // description are held, and our own are sent in bundles.
 //
-// The polite side adds its own tracks only once it has answered the other's
-// first offer, so that a new pair never starts in a collision: Chromium does
-// not gather candidates on a connection whose first offer was rolled back, and
-// such a pair would stay 'new' for good.
+// A new pair never starts in a collision: the impolite side offers, and the
+// polite side sends its voice and camera in its answer on the transceivers
+// that offer made (Chromium does not gather candidates on a connection whose
+// first offer was rolled back, and such a pair would stay 'new' for good).
 import type { IceCandidate, SdpEnvelope, TrackRole } from '../lib/calls/envelopes.ts';
 import { maxCandidatesPerBundle } from '../lib/calls/envelopes.ts';
 import type { VideoEncoding } from '../lib/calls/mesh.ts';
@@ -89,10 +89,26 @@ export class PeerLink {
     if (!polite) this.#startSending();
   }
 
+  /**
+   * Starts sending our tracks. Voice and camera go on the other side's own voice and camera transceivers where its
+   * offer made them (they are two-way), so our answer already carries our media; anything else gets a new one.
+   */
   #startSending(): void {
     if (this.#sending || this.#closed) return;
     this.#sending = true;
-    for (const role of ['mic', 'camera'] as const) this.#addSender(role, this.#tracks.get(role) ?? null);
+    for (const role of ['mic', 'camera'] as const) {
+      const track = this.#tracks.get(role) ?? null;
+      const offered = this.pc
+        .getTransceivers()
+        .find((transceiver) => transceiver.mid !== null && this.#remoteRoles.get(transceiver.mid) === role);
+      if (!offered || offered.receiver.track.kind !== roleKind[role]) {
+        this.#addSender(role, track);
+        continue;
+      }
+      offered.direction = 'sendrecv';
+      this.#senders.set(role, offered);
+      void offered.sender.replaceTrack(track).catch(() => undefined); // a closed connection
+    }
     for (const role of ['screen', 'screen-audio'] as const) {
       const track = this.#tracks.get(role);
       if (track) this.#addSender(role, track);
@@ -151,9 +167,9 @@ export class PeerLink {
     this.remoteFingerprint = fingerprintOf(sdp);
     await this.pc.setRemoteDescription({ type, sdp }); // an offer in collision rolls ours back
     if (type === 'offer') {
+      this.#startSending();
       await this.pc.setLocalDescription();
       await this.#sendLocalDescription();
-      this.#startSending(); // our own tracks now renegotiate from a stable state
     }
     this.#resolveRoles();
     const held = this.#held;
@@ -192,7 +208,9 @@ export class PeerLink {
   }
 
   #addSender(role: TrackRole, track: MediaStreamTrack | null): void {
-    const transceiver = this.pc.addTransceiver(track ?? roleKind[role], { direction: 'sendonly' });
+    // Voice and camera are two-way, so the other side can answer on them with its own; a screen is one-way.
+    const direction = role === 'mic' || role === 'camera' ? 'sendrecv' : 'sendonly';
+    const transceiver = this.pc.addTransceiver(track ?? roleKind[role], { direction });
     if (role === 'screen' && track) track.contentHint = 'detail';
     this.#senders.set(role, transceiver);
   }
