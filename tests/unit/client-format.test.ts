@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMessage, textOf, type FormatNode } from '../../client/src/lib/format/markdown.ts';
+import { formatMessage } from '../../client/src/lib/format/markdown.ts';
+import { textOf, type FormatNode } from '../../client/src/lib/format/nodes.ts';
 
 /** The nodes of a one-paragraph message. */
 function inline(text: string): FormatNode[] {
