@@ -286,12 +286,17 @@ describe('the preferences file', () => {
     const path = preferencesPath({ XDG_CONFIG_HOME: dir });
     expect(path).toBe(join(dir, 'onetimechat', 'preferences.json'));
     const storage = filePreferenceStorage(path);
-    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0, formatting: true });
     await savePreference(storage, 'nickname', 'Blue Heron');
     await savePreference(storage, 'ttl', 600_000);
-    expect(await loadPreferences(filePreferenceStorage(path))).toMatchObject({ nickname: 'Blue Heron', ttl: 600_000 });
-    await writeFile(path, '{"nickname": 42, "ttl": 5}');
-    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    await savePreference(storage, 'formatting', false);
+    expect(await loadPreferences(filePreferenceStorage(path))).toMatchObject({
+      nickname: 'Blue Heron',
+      ttl: 600_000,
+      formatting: false,
+    });
+    await writeFile(path, '{"nickname": 42, "ttl": 5, "formatting": "no"}');
+    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0, formatting: true });
     await writeFile(path, 'not json');
     expect(await loadPreferences(storage)).toMatchObject({ nickname: undefined });
   });

@@ -1,5 +1,6 @@
 // Preferences, and only preferences, are remembered between visits: theme,
-// name and default message lifetime. Messages are never written anywhere.
+// name, default message lifetime and how messages are shown. Messages are
+// never written anywhere.
 // Each front end brings its own storage: IndexedDB in the page, a small file
 // for the terminal client.
 import { isValidName } from './envelope-fields.ts';
@@ -12,6 +13,8 @@ export interface Preferences {
   theme: Theme | undefined;
   nickname: string | undefined;
   ttl: Ttl;
+  /** Messages drawn with their Markdown formatting (the default), or as typed. */
+  formatting: boolean;
 }
 
 /** Where preferences are kept; either method may throw when storage is unavailable. */
@@ -29,11 +32,17 @@ export async function loadPreferences(storage: PreferenceStorage): Promise<Prefe
       return undefined;
     }
   };
-  const [theme, nickname, ttl] = await Promise.all([read('theme'), read('nickname'), read('ttl')]);
+  const [theme, nickname, ttl, formatting] = await Promise.all([
+    read('theme'),
+    read('nickname'),
+    read('ttl'),
+    read('formatting'),
+  ]);
   return {
     theme: theme === 'light' || theme === 'dark' ? theme : undefined,
     nickname: isValidName(nickname) ? nickname : undefined,
     ttl: isTtl(ttl) ? ttl : 0,
+    formatting: formatting !== false,
   };
 }
 

@@ -7,6 +7,7 @@ export class Settings {
   theme = $state<Theme | undefined>();
   nickname = $state<string | undefined>();
   ttl = $state<Ttl>(0);
+  formatting = $state(true);
 
   /** Resolves once the stored preferences are read and applied. */
   readonly loaded: Promise<void>;
@@ -20,6 +21,7 @@ export class Settings {
       this.theme = stored.theme;
       this.nickname = stored.nickname;
       this.ttl = stored.ttl;
+      this.formatting = stored.formatting;
       applyTheme(this.theme);
       delete document.documentElement.dataset.loading;
     });
@@ -39,5 +41,10 @@ export class Settings {
   setTtl(ttl: Ttl): void {
     this.ttl = ttl;
     void savePreference(this.#storage, 'ttl', ttl);
+  }
+
+  setFormatting(on: boolean): void {
+    this.formatting = on;
+    void savePreference(this.#storage, 'formatting', on);
   }
 }
