@@ -1,5 +1,13 @@
 // The reader's preferences as reactive state, saved whenever they change.
-import { loadPreferences, savePreference, type PreferenceStorage, type Theme } from './preferences.ts';
+import type { AlertChoices } from './alerts.ts';
+import {
+  loadPreferences,
+  savePreference,
+  switchDefaults,
+  type PreferenceStorage,
+  type Switch,
+  type Theme,
+} from './preferences.ts';
 import { applyTheme, systemTheme } from './theme.ts';
 import type { Ttl } from './ttl.ts';
 
@@ -7,7 +15,8 @@ export class Settings {
   theme = $state<Theme | undefined>();
   nickname = $state<string | undefined>();
   ttl = $state<Ttl>(0);
-  formatting = $state(true);
+  /** What is on or off: formatting, notifications, their text, sound. */
+  readonly switches = $state<Record<Switch, boolean>>({ ...switchDefaults });
 
   /** Resolves once the stored preferences are read and applied. */
   readonly loaded: Promise<void>;
@@ -21,7 +30,7 @@ export class Settings {
       this.theme = stored.theme;
       this.nickname = stored.nickname;
       this.ttl = stored.ttl;
-      this.formatting = stored.formatting;
+      for (const key of Object.keys(switchDefaults) as Switch[]) this.switches[key] = stored[key];
       applyTheme(this.theme);
       delete document.documentElement.dataset.loading;
     });
@@ -43,8 +52,13 @@ export class Settings {
     void savePreference(this.#storage, 'ttl', ttl);
   }
 
-  setFormatting(on: boolean): void {
-    this.formatting = on;
-    void savePreference(this.#storage, 'formatting', on);
+  setSwitch(key: Switch, on: boolean): void {
+    this.switches[key] = on;
+    void savePreference(this.#storage, key, on);
+  }
+
+  get alertChoices(): AlertChoices {
+    const { notifications, notificationText, sound } = this.switches;
+    return { notifications, notificationText, sound };
   }
 }
