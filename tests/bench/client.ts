@@ -400,15 +400,23 @@ export async function main(only?: string): Promise<void> {
       sentAt.push(await peers.send(i));
       await sleep(100);
     }
-    const [arrivals, plainArrivals] = await Promise.all(
-      watched.map(async (each) => {
-        await each.waitForFunction(
-          (count) => (window as unknown as { arrivals: unknown[] }).arrivals.length >= count,
-          liveSamples,
+    const seenBy = (): Promise<{ at: number; nodes: number }[][]> =>
+      Promise.all(
+        watched.map((each) =>
+          each.evaluate(() => (window as unknown as { arrivals: { at: number; nodes: number }[] }).arrivals),
+        ),
+      );
+    const deadline = Date.now() + 30_000;
+    let [arrivals, plainArrivals] = await seenBy();
+    while (arrivals!.length < liveSamples || plainArrivals!.length < liveSamples) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `of ${liveSamples} live messages, ${arrivals!.length} reached the list with formatting on, ${plainArrivals!.length} with it off`,
         );
-        return each.evaluate(() => (window as unknown as { arrivals: { at: number; nodes: number }[] }).arrivals);
-      }),
-    );
+      }
+      await sleep(100);
+      [arrivals, plainArrivals] = await seenBy();
+    }
     const latencyOf = (seen: { at: number }[]): number[] =>
       seen.slice(0, liveSamples).map((arrival, i) => arrival.at - sentAt[i]!);
     const latencies = latencyOf(arrivals!);
