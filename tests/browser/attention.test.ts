@@ -216,7 +216,7 @@ describe('attention, sharing and accessibility', () => {
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
-    it(`passes an accessibility scan of the landing page and a busy room (${colorScheme})`, async () => {
+    it(`passes an accessibility scan of the landing page, a busy room and its settings (${colorScheme})`, async () => {
       const landing = await session.browser.person({ colorScheme });
       await landing.goto(session.relay.httpUrl);
       expect(await seriousViolations(landing)).toEqual([]);
@@ -232,6 +232,9 @@ describe('attention, sharing and accessibility', () => {
       await send(alice, 'mentioning @Kind Owl');
       await waitForMessage(bob, 'mentioning @Kind Owl');
       await bob.locator('.reaction').waitFor();
+      expect(await seriousViolations(bob)).toEqual([]);
+      await bob.getByRole('button', { name: 'Settings' }).click();
+      await bob.getByRole('dialog', { name: 'Settings' }).waitFor();
       expect(await seriousViolations(bob)).toEqual([]);
     }, 40_000);
   }
