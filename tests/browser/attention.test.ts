@@ -100,6 +100,78 @@ describe('attention, sharing and accessibility', () => {
     expect(await bob.locator('.unread-line + .msg .text').textContent()).toBe('while you were away');
   });
 
+  it('notifies while hidden only when turned on, with the text only when asked, never for history or own messages', async () => {
+    const alice = await session.browser.person();
+    const bob = await session.browser.person();
+    // The page's Notification, recording what it is asked to show; the browser would ask the person first.
+    await bob.addInitScript(() => {
+      const record = { asked: 0, shown: [] as { title: string; body: string }[] };
+      let permission: NotificationPermission = 'default';
+      Object.assign(window, { notified: record });
+      Object.defineProperty(window, 'Notification', {
+        configurable: true,
+        value: class {
+          onclick: (() => void) | null = null;
+          static get permission(): NotificationPermission {
+            return permission;
+          }
+          static requestPermission(): Promise<NotificationPermission> {
+            record.asked++;
+            permission = 'granted';
+            return Promise.resolve(permission);
+          }
+          constructor(title: string, options: NotificationOptions) {
+            record.shown.push({ title, body: options.body ?? '' });
+          }
+          close(): void {}
+        },
+      });
+    });
+    const notified = (): Promise<{ asked: number; shown: { title: string; body: string }[] }> =>
+      bob.evaluate(() => (window as unknown as { notified: { asked: number; shown: [] } }).notified);
+    const setSwitch = async (name: string, on: boolean): Promise<void> => {
+      await bob.getByRole('button', { name: 'Settings' }).click();
+      await bob.getByRole('checkbox', { name }).setChecked(on);
+      await bob.getByRole('button', { name: 'Close' }).click();
+    };
+
+    await createRoom(bob, session.relay.httpUrl);
+    expect(await notified()).toEqual({ asked: 0, shown: [] });
+    await setSwitch('Desktop notifications', true);
+    expect((await notified()).asked).toBe(1);
+
+    // Alice's room already holds a message; Bob, hidden, joins it in the same tab: history raises nothing.
+    const link = await createRoom(alice, session.relay.httpUrl);
+    await send(alice, 'said before Bob came');
+    await setHidden(bob, true);
+    await bob.evaluate((hash) => (location.hash = hash), new URL(link).hash);
+    await waitForMessage(bob, 'said before Bob came');
+    await send(bob, 'my own words');
+    await waitForMessage(bob, 'my own words');
+    await send(alice, 'a secret plan');
+    await waitForMessage(bob, 'a secret plan');
+    expect((await notified()).shown).toEqual([{ title: 'onetimechat', body: 'A new message arrived.' }]);
+
+    await setSwitch('Show who wrote and what', true);
+    await send(alice, 'now with text');
+    await waitForMessage(bob, 'now with text');
+    const aliceName = await alice.locator('.msg.own .who').first().textContent();
+    expect((await notified()).shown.at(-1)).toEqual({
+      title: `${aliceName!.replace(' (you)', '')} in onetimechat`,
+      body: 'now with text',
+    });
+
+    await setHidden(bob, false);
+    await send(alice, 'seen on screen');
+    await waitForMessage(bob, 'seen on screen');
+    await setHidden(bob, true);
+    await setSwitch('Desktop notifications', false);
+    await send(alice, 'while turned off');
+    await waitForMessage(bob, 'while turned off');
+    expect((await notified()).shown).toHaveLength(2);
+    expect((await notified()).asked).toBe(1);
+  });
+
   it('shows a QR code that decodes to the room link', async () => {
     const { alice, link } = await pair();
     await alice.getByRole('button', { name: 'Share', exact: true }).click();
@@ -144,7 +216,7 @@ describe('attention, sharing and accessibility', () => {
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
-    it(`passes an accessibility scan of the landing page and a busy room (${colorScheme})`, async () => {
+    it(`passes an accessibility scan of the landing page, a busy room and its settings (${colorScheme})`, async () => {
       const landing = await session.browser.person({ colorScheme });
       await landing.goto(session.relay.httpUrl);
       expect(await seriousViolations(landing)).toEqual([]);
@@ -160,6 +232,9 @@ describe('attention, sharing and accessibility', () => {
       await send(alice, 'mentioning @Kind Owl');
       await waitForMessage(bob, 'mentioning @Kind Owl');
       await bob.locator('.reaction').waitFor();
+      expect(await seriousViolations(bob)).toEqual([]);
+      await bob.getByRole('button', { name: 'Settings' }).click();
+      await bob.getByRole('dialog', { name: 'Settings' }).waitFor();
       expect(await seriousViolations(bob)).toEqual([]);
     }, 40_000);
   }

@@ -51,6 +51,32 @@ describe('conversation features', () => {
     expect(await second.locator('pre code').textContent()).toBe('const a = 1;');
   });
 
+  it('shows messages as typed with formatting turned off, a preference kept across a reload', async () => {
+    const { people, link } = await room(2);
+    const [alice, bob] = people as [Page, Page];
+    const setFormatting = async (on: boolean): Promise<void> => {
+      await bob.getByRole('button', { name: 'Settings' }).click();
+      await bob.getByRole('checkbox', { name: 'Show formatting' }).setChecked(on);
+      await bob.getByRole('button', { name: 'Close' }).click();
+    };
+    await send(alice, '**bold** and `code` at https://example.org');
+    const shown = message(bob, 'bold');
+    await shown.locator('strong').waitFor();
+    await setFormatting(false);
+    await shown.locator('.text', { hasText: '**bold** and `code` at https://example.org' }).waitFor();
+    expect(await shown.locator('strong, code').count()).toBe(0);
+    // Addresses are still links, as they were before formatting.
+    expect(await shown.getByRole('link', { name: 'https://example.org' }).count()).toBe(1);
+
+    await bob.reload();
+    await openRoom(bob, link);
+    await send(alice, '**after reload**');
+    await message(bob, '**after reload**').waitFor();
+    expect(await bob.locator('.messages strong').count()).toBe(0);
+    await setFormatting(true);
+    await message(bob, 'after reload').locator('strong', { hasText: 'after reload' }).waitFor();
+  });
+
   it('replies with a quote that leads to the original, and says when it vanished', async () => {
     const { people } = await room(2);
     const [alice, bob] = people as [Page, Page];

@@ -75,6 +75,9 @@ describe('screenshots', () => {
         await reader.screenshot({ path: `${outputDir}/busy-${label}-${colorScheme}.png` });
         const overflow = await reader.evaluate(() => document.documentElement.scrollWidth - innerWidth);
         expect(overflow).toBeLessThanOrEqual(0);
+        await reader.getByRole('button', { name: 'Settings' }).click();
+        await reader.getByRole('dialog', { name: 'Settings' }).waitFor();
+        await reader.screenshot({ path: `${outputDir}/settings-${label}-${colorScheme}.png` });
       }, 40_000);
     }
   }

@@ -1,6 +1,6 @@
 // Shared helpers for browser tests: Debian's Chromium driven by playwright-core,
 // one browser context per person (separate storage, like separate people).
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { chromiumPath } from '../../scripts/host-tools.mjs';
 import { startRelay, type RunningRelay } from './relay.ts';
@@ -21,6 +21,8 @@ export interface PersonOptions {
   colorScheme?: 'light' | 'dark';
   /** Lets the test's own page scripts read blob: URLs, which the page's CSP rightly forbids. */
   bypassCSP?: boolean;
+  /** Storage to start with (cookies, local storage, IndexedDB), as a context's storageState() gave it. */
+  storageState?: BrowserContextOptions['storageState'];
 }
 
 export interface TestBrowser {
@@ -50,6 +52,7 @@ export async function launchBrowser(extraArgs: readonly string[] = []): Promise<
         viewport: options.viewport ?? { width: 1100, height: 760 },
         colorScheme: options.colorScheme ?? 'light',
         bypassCSP: options.bypassCSP ?? false,
+        storageState: options.storageState,
       });
       contexts.push(context);
       return context.newPage();

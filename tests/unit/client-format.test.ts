@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMessage, textOf, type FormatNode } from '../../client/src/lib/format/markdown.ts';
+import { formatMessage } from '../../client/src/lib/format/markdown.ts';
+import { plainMessage, textOf, type FormatNode } from '../../client/src/lib/format/nodes.ts';
 
 /** The nodes of a one-paragraph message. */
 function inline(text: string): FormatNode[] {
@@ -128,5 +129,27 @@ describe('hostile input', () => {
     const line = 'a'.repeat(10_000);
     expect(inline(line)).toEqual([{ type: 'text', text: line }]);
     expect(textOf(formatMessage('*'.repeat(10_000)))).toHaveLength(10_000);
+  });
+});
+
+describe('messages as typed', () => {
+  it('shows a message as typed when formatting is off: one paragraph, marks kept, addresses still links', () => {
+    const text = '**not bold**\n> not a quote at https://example.org/a';
+    expect(plainMessage(text)).toEqual([
+      {
+        type: 'element',
+        tag: 'p',
+        children: [
+          { type: 'text', text: '**not bold**\n> not a quote at ' },
+          {
+            type: 'link',
+            href: 'https://example.org/a',
+            children: [{ type: 'text', text: 'https://example.org/a' }],
+            showTarget: false,
+          },
+        ],
+      },
+    ]);
+    expect(textOf(plainMessage(text))).toBe(text);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../client/src/lib/chat/history.ts';
 import { authorColor, authorTag } from '../../client/src/lib/names.ts';
-import { loadPreferences, savePreference } from '../../client/src/lib/preferences.ts';
+import { loadPreferences, savePreference, switchDefaults } from '../../client/src/lib/preferences.ts';
 import { defaultRelay, parseCommandLine, parseDuration } from '../../client/src/terminal/args.ts';
 import { filePreferenceStorage, preferencesPath } from '../../client/src/terminal/file-preferences.ts';
 import { messageJson, messageLine } from '../../client/src/terminal/format.ts';
@@ -286,12 +286,27 @@ describe('the preferences file', () => {
     const path = preferencesPath({ XDG_CONFIG_HOME: dir });
     expect(path).toBe(join(dir, 'onetimechat', 'preferences.json'));
     const storage = filePreferenceStorage(path);
-    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    expect(await loadPreferences(storage)).toEqual({
+      theme: undefined,
+      nickname: undefined,
+      ttl: 0,
+      ...switchDefaults,
+    });
     await savePreference(storage, 'nickname', 'Blue Heron');
     await savePreference(storage, 'ttl', 600_000);
-    expect(await loadPreferences(filePreferenceStorage(path))).toMatchObject({ nickname: 'Blue Heron', ttl: 600_000 });
-    await writeFile(path, '{"nickname": 42, "ttl": 5}');
-    expect(await loadPreferences(storage)).toEqual({ theme: undefined, nickname: undefined, ttl: 0 });
+    await savePreference(storage, 'formatting', false);
+    expect(await loadPreferences(filePreferenceStorage(path))).toMatchObject({
+      nickname: 'Blue Heron',
+      ttl: 600_000,
+      formatting: false,
+    });
+    await writeFile(path, '{"nickname": 42, "ttl": 5, "formatting": "no"}');
+    expect(await loadPreferences(storage)).toEqual({
+      theme: undefined,
+      nickname: undefined,
+      ttl: 0,
+      ...switchDefaults,
+    });
     await writeFile(path, 'not json');
     expect(await loadPreferences(storage)).toMatchObject({ nickname: undefined });
   });

@@ -12,6 +12,8 @@ export interface MessageActions {
   /** Whether the message names us with @. */
   mentionsMe(message: ChatMessage): boolean;
   nameOf(peer: PeerId): string;
+  /** Whether messages are drawn with their formatting or as typed (the reader's preference). */
+  formatting(): boolean;
   reply(message: ChatMessage): void;
   edit(message: ChatMessage): void;
   unsend(message: ChatMessage): void;

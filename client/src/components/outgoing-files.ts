@@ -1,4 +1,5 @@
-// Reads what a person chose, pasted or dropped into files ready to send:
+// Reads what a person chose, pasted or dropped into files ready to send
+// (loaded with the first file sent, see Room.svelte):
 // images lose their metadata (losslessly for JPEG and PNG), and every image
 // gets a small preview re-encoded from its pixels, which carries nothing else.
 import { toBase64url } from '../lib/base64url.ts';
@@ -60,9 +61,4 @@ async function makePreview(bytes: Uint8Array<ArrayBuffer>, mime: string): Promis
   } finally {
     bitmap.close();
   }
-}
-
-/** The files in a paste or a drop. */
-export function filesOf(transfer: DataTransfer | null): File[] {
-  return transfer ? [...transfer.files] : [];
 }

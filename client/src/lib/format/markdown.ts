@@ -1,20 +1,11 @@
 // Message formatting: a small Markdown subset parsed by markdown-it (raw HTML
 // off) and turned into a plain tree that the view draws as elements and text
 // nodes. No HTML string is ever produced, so nothing a sender writes can reach
-// innerHTML; only http, https and mailto links become links.
+// innerHTML; only http, https and mailto links become links. The page loads
+// this module (and markdown-it) on its own, see formatting.svelte.ts.
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
-import { linkify } from '../links.ts';
-
-export type FormatTag = 'p' | 'blockquote' | 'ul' | 'ol' | 'li' | 'strong' | 'em' | 's';
-
-export type FormatNode =
-  | { type: 'text'; text: string }
-  | { type: 'code'; text: string }
-  | { type: 'codeblock'; text: string; language: string }
-  | { type: 'element'; tag: FormatTag; children: FormatNode[]; start?: number }
-  /** `showTarget` when the link's text is not its target, so the reader sees where it goes. */
-  | { type: 'link'; href: string; children: FormatNode[]; showTarget: boolean };
+import { linkedText, plainMessage, textOf, type FormatNode, type FormatTag } from './nodes.ts';
 
 /** Deeper nesting than this stays text: hostile input cannot build an unbounded tree. */
 const maxNesting = 20;
@@ -47,12 +38,8 @@ const tags: Partial<Record<string, FormatTag>> = {
 export function formatMessage(text: string): FormatNode[] {
   const tokens = parser.parse(text, {});
   // At the nesting limit markdown-it stops and drops the rest: such a message is shown as typed.
-  if (tokens.some((token) => token.level >= maxNesting - 1)) return [plain(text)];
+  if (tokens.some((token) => token.level >= maxNesting - 1)) return plainMessage(text);
   return toNodes(tokens);
-}
-
-function plain(text: string): FormatNode {
-  return { type: 'element', tag: 'p', children: [{ type: 'text', text }] };
 }
 
 /** Where children go while a container is open; a hidden container (a tight list's paragraph) adds none. */
@@ -106,12 +93,7 @@ function close({ node }: Open): void {
 function leaf(token: Token, inLink: boolean): FormatNode[] {
   switch (token.type) {
     case 'text':
-      if (inLink) return [{ type: 'text', text: token.content }];
-      return linkify(token.content).map((part) =>
-        part.href
-          ? { type: 'link', href: part.href, children: [{ type: 'text', text: part.text }], showTarget: false }
-          : { type: 'text', text: part.text },
-      );
+      return inLink ? [{ type: 'text', text: token.content }] : linkedText(token.content);
     case 'code_inline':
       return [{ type: 'code', text: token.content }];
     case 'fence':
@@ -123,20 +105,4 @@ function leaf(token: Token, inLink: boolean): FormatNode[] {
     default:
       return token.content ? [{ type: 'text', text: token.content }] : [];
   }
-}
-
-/** The plain text of a tree, as a reader sees it. */
-export function textOf(nodes: readonly FormatNode[]): string {
-  return nodes
-    .map((node) => {
-      switch (node.type) {
-        case 'text':
-        case 'code':
-        case 'codeblock':
-          return node.text;
-        default:
-          return textOf(node.children);
-      }
-    })
-    .join('');
 }
