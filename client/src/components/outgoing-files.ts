@@ -23,7 +23,7 @@ export async function prepareFile(file: File, asFile = false): Promise<Prepared>
   const type = detectType(original);
   if (!type.inline) return { file: { name, bytes: original } };
   const preview = await makePreview(original, type.mime);
-  if (asFile) return { file: { name, bytes: original, preview }, note: `${name} was sent as a file, unchanged.` };
+  if (asFile) return { file: { name, bytes: original, preview }, note: `${name} was sent as a file, untouched.` };
   const stripped = stripMetadata(original, type.mime);
   if (!stripped) {
     return {
