@@ -20,9 +20,26 @@ import { detectType } from '../../client/src/lib/files/detect.ts';
 import { chunkCount, toFileAnnouncement, type FileAnnouncement } from '../../client/src/lib/files/envelopes.ts';
 import { Files } from '../../client/src/lib/files/files.ts';
 import { safeFileName } from '../../client/src/lib/files/names.ts';
-import { crc32, pngChunk, stripJpeg, stripPng, tiffOrientation } from '../../client/src/lib/files/strip.ts';
+import {
+  crc32,
+  pngChunk,
+  stripGif,
+  stripJpeg,
+  stripMetadata,
+  stripPng,
+  stripWebp,
+  tiffOrientation,
+} from '../../client/src/lib/files/strip.ts';
 import { IncomingFile, ReceivedBudget } from '../../client/src/lib/files/transfer.ts';
-import { cameraTiff, jpegSegment, metadataLeft, xmp } from '../support/image-fixtures.ts';
+import {
+  cameraTiff,
+  gifWithMetadata,
+  jpegSegment,
+  metadataLeft,
+  webpFlag,
+  webpWithMetadata,
+  xmp,
+} from '../support/image-fixtures.ts';
 
 const encoder = new TextEncoder();
 
@@ -443,6 +460,85 @@ describe('metadata removal', () => {
   it('PNG: a truncated file is refused', () => {
     const { bytes } = pngFixture(1);
     expect(stripPng(bytes.subarray(0, bytes.length - 20))).toBeUndefined();
+  });
+});
+
+describe('metadata removal from WebP and GIF', () => {
+  function riffChunks(bytes: Uint8Array): { type: string; data: Uint8Array }[] {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe('RIFF');
+    expect(view.getUint32(4, true)).toBe(bytes.length - 8);
+    const chunks = [];
+    for (let at = 12; at < bytes.length;) {
+      const length = view.getUint32(at + 4, true);
+      chunks.push({
+        type: String.fromCharCode(...bytes.subarray(at, at + 4)),
+        data: bytes.subarray(at + 8, at + 8 + length),
+      });
+      at += 8 + length + (length & 1);
+    }
+    return chunks;
+  }
+
+  it('WebP: EXIF, XMP and unknown chunks go, their VP8X flags are cleared, the image data stays byte for byte', () => {
+    const image = randomBytes(101);
+    const bytes = webpWithMetadata(image);
+    expect(metadataLeft(bytes).length).toBeGreaterThan(3);
+    const stripped = stripWebp(bytes)!;
+    expect(stripped.removed).toBe(true);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+    const chunks = riffChunks(stripped.bytes);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['VP8X', 'ICCP', 'VP8L']);
+    expect(chunks[0]!.data[0]).toBe(webpFlag.icc);
+    expect([...chunks[0]!.data.subarray(1)]).toEqual([0, 0, 0, 3, 0, 0, 2, 0, 0]);
+    expect(Buffer.from(chunks[2]!.data).equals(image)).toBe(true);
+    expect(stripMetadata(bytes, 'image/webp')).toEqual(stripped);
+  });
+
+  it('WebP: a rotated image keeps its orientation, alone, with the EXIF flag', () => {
+    const stripped = stripWebp(webpWithMetadata(randomBytes(100), 6))!;
+    const chunks = riffChunks(stripped.bytes);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['VP8X', 'ICCP', 'VP8L', 'EXIF']);
+    expect(chunks[0]!.data[0]).toBe(webpFlag.icc | webpFlag.exif);
+    expect(tiffOrientation(chunks[3]!.data)).toBe(6);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+  });
+
+  it('WebP: a file without metadata comes back as it was', () => {
+    const stripped = stripWebp(webpWithMetadata(randomBytes(100)))!;
+    const again = stripWebp(stripped.bytes)!;
+    expect(again.removed).toBe(false);
+    expect(Buffer.from(again.bytes).equals(Buffer.from(stripped.bytes))).toBe(true);
+  });
+
+  it('WebP: a truncated file or a chunk running past its end is refused', () => {
+    const bytes = webpWithMetadata(randomBytes(100));
+    expect(stripWebp(bytes.subarray(0, bytes.length - 10))).toBeUndefined();
+    const overlong = bytes.slice();
+    new DataView(overlong.buffer).setUint32(12 + 4, 1000, true); // VP8X claims 1000 bytes
+    expect(stripWebp(overlong)).toBeUndefined();
+  });
+
+  it('GIF: comments and XMP go; looping, the frame and its timing stay byte for byte', () => {
+    const { bytes, kept } = gifWithMetadata();
+    expect(metadataLeft(bytes).length).toBeGreaterThan(2);
+    const stripped = stripGif(bytes)!;
+    expect(stripped.removed).toBe(true);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+    expect([...stripped.bytes]).toEqual(kept.flat());
+    expect(stripMetadata(bytes, 'image/gif')).toEqual(stripped);
+    const again = stripGif(stripped.bytes)!;
+    expect(again.removed).toBe(false);
+    expect([...again.bytes]).toEqual(kept.flat());
+  });
+
+  it('GIF: a truncated file or an unknown block is refused', () => {
+    const { bytes } = gifWithMetadata();
+    expect(stripGif(bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+    expect(stripGif(bytes.subarray(0, 40))).toBeUndefined();
+    const unknown = bytes.slice();
+    unknown[19] = 0x42; // where the first extension starts
+    expect(stripGif(unknown)).toBeUndefined();
   });
 });
 
