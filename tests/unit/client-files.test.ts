@@ -213,16 +213,26 @@ describe('received budget', () => {
   });
 });
 
-/** Two Files features joined by a fake room that delivers envelopes at once, in order. */
-function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
+/**
+ * Two Files features joined by a fake room that delivers envelopes at once,
+ * in order. `rename` gives a peer a new id, as a reconnect does; `samePerson`
+ * says which ids are one tab.
+ */
+function pairOfRooms(
+  limits: ConstructorParameters<typeof Files>[1] = {},
+  samePerson: (a: string, b: string) => boolean = (a, b) => a === b,
+) {
   const notices: string[] = [];
   const rooms = new Map<string, Files>();
-  const context = (self: string): RoomContext => {
+  const ids = new Map<string, string>();
+  const context = (name: string): RoomContext => {
+    const self = () => ids.get(name) ?? name;
     const deliver = async (envelope: Envelope, to?: string): Promise<boolean> => {
       const decoded = decodeEnvelope(encodeEnvelope(envelope))!;
       for (const [peer, files] of rooms) {
-        if (peer === self || (to !== undefined && to !== peer)) continue;
-        const received: Received = { from: self, ts: 1, self: false, unicast: to !== undefined };
+        const id = ids.get(peer) ?? peer;
+        if (id === self() || (to !== undefined && to !== id)) continue;
+        const received: Received = { from: self(), ts: 1, self: false, unicast: to !== undefined };
         if (decoded.kind === 'file-chunk' || decoded.kind === 'file-request' || decoded.kind === 'file-cancel') {
           await files.receive(decoded, received);
         }
@@ -230,8 +240,8 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       return true;
     };
     return {
-      selfId: () => self,
-      name: () => self,
+      selfId: self,
+      name: () => name,
       connected: () => true,
       relayNow: () => 0,
       now: () => 0,
@@ -239,7 +249,7 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       send: async (envelope, to) => void (await deliver(envelope, to)),
       sendBulk: deliver,
       fetch: async () => undefined,
-      samePerson: (a, b) => a === b,
+      samePerson,
       notice: (notice) => {
         if (notice.type === 'info') notices.push(notice.text);
         return { kind: 'notice', id: 'n', ts: 0, notice };
@@ -250,7 +260,13 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
   };
   rooms.set('author', new Files(context('author'), limits));
   rooms.set('reader', new Files(context('reader'), limits));
-  return { author: rooms.get('author')!, reader: rooms.get('reader')!, notices };
+  const author = rooms.get('author')!;
+  const rename = (id: string): void => {
+    const previous = ids.get('author') ?? 'author';
+    ids.set('author', id);
+    author.renamedSelf(previous, id);
+  };
+  return { author, reader: rooms.get('reader')!, notices, rename };
 }
 
 const fromAuthor: Received = { from: 'author', ts: 1, self: false, unicast: false };
@@ -288,6 +304,52 @@ describe('Files', () => {
     expect(reader.content(first.id)).toBeUndefined();
     expect(reader.heldBytes).toBe(15_000);
     expect(notices).toEqual(['first.bin was released from memory to make room for newer files.']);
+  });
+
+  // The author's tab reconnects under a new id (a relay restart without RELAY_SECRET); its messages, files
+  // included, arrive again from that id, and the old id leaves, before or after.
+  const sameTab = (a: string, b: string) => a.startsWith('author') && b.startsWith('author');
+
+  it('keeps a received file when its author comes back under a new id and the old id leaves', async () => {
+    const { author, reader, rename } = pairOfRooms({}, sameTab);
+    const bytes = randomBytes(20_000);
+    const announcement = (await author.prepare({ name: 'a.bin', bytes })) as FileAnnouncement;
+    reader.announced([announcement], fromAuthor, false);
+    reader.request(announcement.id);
+    await waitFor(() => reader.status(announcement.id)?.state === 'ready');
+    rename('author-2');
+    reader.announced([announcement], { ...fromAuthor, from: 'author-2' }, false);
+    reader.forget('author');
+    expect(reader.status(announcement.id)).toEqual({ state: 'ready' });
+    expect(reader.content(announcement.id)?.bytes).toEqual(bytes);
+    reader.forget('author-2');
+    expect(reader.content(announcement.id)).toBeUndefined();
+  });
+
+  it('fetches a file not yet received from its author under the new id, whichever news comes first', async () => {
+    for (const order of ['announced first', 'left first'] as const) {
+      const { author, reader, rename } = pairOfRooms({}, sameTab);
+      const bytes = randomBytes(20_000);
+      const announcement = (await author.prepare({ name: 'a.bin', bytes })) as FileAnnouncement;
+      reader.announced([announcement], fromAuthor, false);
+      rename('author-2');
+      if (order === 'left first') reader.forget('author');
+      reader.announced([announcement], { ...fromAuthor, from: 'author-2' }, false);
+      if (order === 'announced first') reader.forget('author');
+      expect(reader.status(announcement.id)).toEqual({ state: 'waiting' });
+      reader.request(announcement.id);
+      await waitFor(() => reader.status(announcement.id)?.state === 'ready');
+      expect(reader.content(announcement.id)?.bytes).toEqual(bytes);
+    }
+  });
+
+  it('does not let another member take over a file by announcing it again', async () => {
+    const { author, reader } = pairOfRooms();
+    const announcement = (await author.prepare({ name: 'a.bin', bytes: randomBytes(100) })) as FileAnnouncement;
+    reader.announced([announcement], fromAuthor, false);
+    reader.announced([announcement], { ...fromAuthor, from: 'stranger' }, false);
+    reader.forget('author');
+    expect(reader.status(announcement.id)).toBeUndefined();
   });
 
   it('refuses chunks for a file it was not told of, and from anyone but the author', async () => {
