@@ -46,6 +46,13 @@ export interface Limits {
   rate: number;
   /** Frames a connection may send at once before the rate applies. */
   burst: number;
+  /**
+   * Bytes of frames a connection may send per second on average, beside the
+   * frame rate (0: unlimited), and how many at once. A relay that does not
+   * announce them has no byte budget.
+   */
+  byteRate?: number;
+  byteBurst?: number;
 }
 
 /** The fourth element of `init`. Clients ignore fields they do not know. */
@@ -244,8 +251,9 @@ function isStringArray(value: unknown): value is string[] {
 
 function isLimits(value: unknown): value is Limits {
   if (typeof value !== 'object' || value === null) return false;
-  const { maxPayload, rate, burst } = value as Record<string, unknown>;
-  return [maxPayload, rate, burst].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0);
+  const { maxPayload, rate, burst, byteRate, byteBurst } = value as Record<string, unknown>;
+  const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  return [maxPayload, rate, burst].every(isCount) && [byteRate, byteBurst].every((n) => n === undefined || isCount(n));
 }
 
 function isInitInfo(value: unknown): value is InitInfo {

@@ -1,6 +1,7 @@
 // Relay settings from environment variables, with safe defaults. Pure: the
 // caller passes the environment, so tests can too.
 import { parseAllowedOrigins, parseTrustProxy, type TrustProxy } from './admission.ts';
+import { maxFrameLength } from '../protocol/index.ts';
 import { parseIceServers, type CallConfig } from './ice.ts';
 
 export interface RelayConfig extends CallConfig {
@@ -13,6 +14,9 @@ export interface RelayConfig extends CallConfig {
   /** Frames per second per connection; 0 turns rate limiting off. */
   rateLimit: number;
   rateBurst: number;
+  /** Bytes of frames per second per connection, beside the frame rate; 0 turns this budget off. */
+  rateBytes: number;
+  rateBurstBytes: number;
   /** How long a dropped connection's id stays reserved for its resume. */
   resumeGraceMs: number;
   /** Signs resume tokens; set it so a restarted relay accepts the old ones. */
@@ -49,10 +53,12 @@ type Env = Record<string, string | undefined>;
 export const defaults: RelayConfig = {
   host: '0.0.0.0',
   port: 8080,
-  maxPayload: 64 * 1024,
+  maxPayload: 128 * 1024,
   roomMaxPeers: 256,
   rateLimit: 30,
   rateBurst: 60,
+  rateBytes: 2.5 * 1024 * 1024,
+  rateBurstBytes: 4 * 1024 * 1024,
   resumeGraceMs: 20_000,
   relaySecret: undefined,
   allowedOrigins: [],
@@ -96,13 +102,23 @@ export function readConfig(env: Env): RelayConfig {
   if (env.REDIS_URL && !env.RELAY_SECRET) {
     throw new Error('REDIS_URL needs RELAY_SECRET, the same on every relay, so a client can resume on any of them');
   }
+  const maxPayload = integer(env, 'MAX_PAYLOAD', defaults.maxPayload, 1, 16 * 1024 * 1024);
   return {
     host: env.HOST || defaults.host,
     port: integer(env, 'PORT', defaults.port, 0, 65535),
-    maxPayload: integer(env, 'MAX_PAYLOAD', defaults.maxPayload, 1, 16 * 1024 * 1024),
+    maxPayload,
     roomMaxPeers: integer(env, 'ROOM_MAX_PEERS', defaults.roomMaxPeers, 1, 1_000_000),
     rateLimit: integer(env, 'RATE_LIMIT', defaults.rateLimit, 0, 1_000_000),
     rateBurst: integer(env, 'RATE_BURST', defaults.rateBurst, 1, 1_000_000),
+    rateBytes: integer(env, 'RATE_BYTES', defaults.rateBytes, 0, 1024 * 1024 * 1024),
+    // Below the largest frame a full bucket could not pass the largest payload.
+    rateBurstBytes: integer(
+      env,
+      'RATE_BURST_BYTES',
+      defaults.rateBurstBytes,
+      maxFrameLength(maxPayload),
+      1024 * 1024 * 1024,
+    ),
     resumeGraceMs: integer(env, 'RESUME_GRACE_MS', defaults.resumeGraceMs, 0, 3_600_000),
     relaySecret: env.RELAY_SECRET || undefined,
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),

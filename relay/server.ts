@@ -24,6 +24,7 @@ import {
   type ClientRequest,
   type ErrorCode,
   type InitInfo,
+  type Limits,
 } from '../protocol/index.ts';
 import { ConnectionCounter, clientAddress, isOriginAllowed } from './admission.ts';
 import type { RelayConfig } from './config.ts';
@@ -31,7 +32,15 @@ import { RelayCounters, type UpgradeRefusal } from './counters.ts';
 import { serveHttp } from './http.ts';
 import { callInfo } from './ice.ts';
 import type { RelayState } from './metrics.ts';
-import { fetchLimit, recordRefusal, takeToken, type RefusalWindow, type TokenBucket } from './rate-limit.ts';
+import {
+  fetchLimit,
+  recordRefusal,
+  takeFrame,
+  takeToken,
+  type FrameBudget,
+  type RefusalWindow,
+  type TokenBucket,
+} from './rate-limit.ts';
 import { RoomNames, type RoomName } from './room-names.ts';
 import { issueToken, newSecret, verifyToken } from './resume.ts';
 import { Hub, type ClusterLink } from './hub.ts';
@@ -47,6 +56,8 @@ interface Peer extends TokenBucket, RefusalWindow {
   resumeId: string | undefined;
   /** `fetch` makes every peer answer with its history, so it has a far smaller allowance of its own. */
   fetchBucket: TokenBucket;
+  /** The bytes of frames it may send, beside the frames themselves. */
+  byteBucket: TokenBucket;
   /** Set once the hub has admitted the peer and init was sent. */
   joined: boolean;
   closed: boolean;
@@ -129,7 +140,18 @@ export async function startServer(
     counters,
   );
   const connections = new ConnectionCounter(config.maxConnections, config.maxConnectionsPerAddress);
-  const limits = { maxPayload: config.maxPayload, rate: config.rateLimit, burst: config.rateBurst };
+  // RATE_LIMIT=0 turns rate limiting off, the byte budget included.
+  const budget: FrameBudget = {
+    rate: config.rateLimit,
+    burst: config.rateBurst,
+    byteRate: config.rateLimit === 0 ? 0 : config.rateBytes,
+    byteBurst: config.rateBurstBytes,
+  };
+  const limits: Limits = { maxPayload: config.maxPayload, ...budget };
+  const rateRefusals: Record<'frames' | 'bytes', string> = {
+    frames: `at most ${budget.rate} frames per second; this one was dropped`,
+    bytes: `at most ${budget.byteRate} bytes of frames per second; this one was dropped`,
+  };
   const frameLimit = maxFrameLength(config.maxPayload);
   // A client sending past its rate for five seconds' worth of frames within
   // the refusal window is abusing the relay, not bursting.
@@ -197,6 +219,7 @@ export async function startServer(
       tokens: config.rateBurst,
       tokensAt: now,
       fetchBucket: { tokens: fetchLimit.burst, tokensAt: now },
+      byteBucket: { tokens: config.rateBurstBytes, tokensAt: now },
       refusalsSince: now,
       refused: 0,
       joined: false,
@@ -273,13 +296,14 @@ export async function startServer(
     counters.bytesReceived += data.byteLength;
     if (data.byteLength > frameLimit) return ws.end(CloseCode.tooLarge, 'frame too large');
     const now = Date.now();
-    if (!takeToken(peer, config.rateLimit, config.rateBurst, now)) {
+    const refused = takeFrame(peer, peer.byteBucket, budget, data.byteLength, now);
+    if (refused !== undefined) {
       if (recordRefusal(peer, refusalAllowance, now)) {
         counters.rateLimitCloses++;
         ws.end(CloseCode.policyViolation, 'rate limit exceeded for too long');
         return;
       }
-      return reply(ws, 'rate_limited', `at most ${config.rateLimit} frames per second; this one was dropped`);
+      return reply(ws, 'rate_limited', rateRefusals[refused]);
     }
     if (!peer.joined) return reply(ws, 'bad_frame', 'wait for init before sending');
     if (isBinary) return reply(ws, 'bad_frame', 'frames are text, not binary');

@@ -41,6 +41,8 @@ const onetimechatEntry = 'dist/server/relay/main.js';
 export const onetimechatEnv: Record<string, string> = {
   RATE_LIMIT: '1000000',
   RATE_BURST: '1000000',
+  RATE_BYTES: String(1024 ** 3),
+  RATE_BURST_BYTES: String(1024 ** 3),
   MAX_CONNECTIONS: '100000',
   MAX_CONNECTIONS_PER_ADDRESS: '100000',
 };

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, decodeRelayFrame, maxFrameLength, type RelayFrame } from '../../protocol/index.ts';
+import { defaults } from '../../relay/config.ts';
 import { TestClient } from '../support/client.ts';
 import {
   hostileMessage,
@@ -25,7 +26,7 @@ import { startRelay, type RunningRelay } from '../support/relay.ts';
 import { sleep, withTimeout } from '../support/wait.ts';
 
 // The relay's default maxPayload, so the fuzz meets the limits production has.
-const maxPayload = 65_536;
+const { maxPayload } = defaults;
 const limits: Limits = { maxPayload, frameLimit: maxFrameLength(maxPayload) };
 const graceMs = 1000;
 const maxConnectionsPerAddress = 100;

@@ -169,6 +169,37 @@ describe('rate limits', () => {
     }
   });
 
+  it('drops frames past the byte budget even within the frame rate, and announces both budgets', async () => {
+    // 1,024-byte payloads make frames of about 1,040 bytes: three fit the 4,000-byte burst, and
+    // at 100 bytes a second the bucket cannot refill a fourth while the test sends.
+    const relay = await startRelay({
+      RATE_LIMIT: '100',
+      RATE_BURST: '100',
+      MAX_PAYLOAD: '1024',
+      RATE_BYTES: '100',
+      RATE_BURST_BYTES: '4000',
+    });
+    try {
+      const room = freshRoom();
+      const watcher = await TestClient.join(relay.wsUrl(room));
+      const sender = await TestClient.join(relay.wsUrl(room));
+      expect(sender.info.limits).toEqual({ maxPayload: 1024, rate: 100, burst: 100, byteRate: 100, byteBurst: 4000 });
+      await watcher.client.next('fetch');
+      for (let i = 0; i < 5; i++) sender.client.send(['send', `${i}`.repeat(1024)]);
+      sender.client.send(['send', 'small']);
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await sender.client.next());
+      expect(answers.map(([command]) => command)).toEqual(['add', 'add', 'add', 'error', 'error', 'add']);
+      expect(answers[3]?.slice(0, 2)).toEqual(['error', 'rate_limited']);
+      expect(answers[3]?.[2]).toContain('bytes');
+      expect(answers[5]?.[2]).toBe('small');
+      for (let i = 0; i < 3; i++) expect((await watcher.client.next('add'))[2]).toBe(`${i}`.repeat(1024));
+      expect((await watcher.client.next('add'))[2]).toBe('small');
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('allows fetch far less often than send (review finding: fetch amplification)', async () => {
     const relay = await startRelay();
     try {

@@ -5,9 +5,11 @@ import {
   connectionDefaults,
   maxQueuedBytes,
   Pacer,
+  bulkBurst,
   type SocketLike,
 } from '../../client/src/lib/connection.ts';
 import { encodeInit, type InitInfo } from '../../protocol/index.ts';
+import { takeFrame, type TokenBucket } from '../../relay/rate-limit.ts';
 
 const backoff = { baseMs: 500, maxMs: 15_000 };
 
@@ -37,17 +39,96 @@ describe('reconnection backoff', () => {
 describe('outgoing pacing', () => {
   it('lets a burst through, then spaces frames just under the relay rate', () => {
     const pacer = new Pacer({ rate: 30, burst: 60 });
-    const immediate = Array.from({ length: 60 }, () => pacer.take(0)).filter((wait) => wait === 0).length;
+    const immediate = Array.from({ length: 60 }, () => pacer.take(0, 100)).filter((wait) => wait === 0).length;
     expect(immediate).toBe(54);
-    const wait = pacer.take(0);
+    const wait = pacer.take(0, 100);
     expect(wait).toBeGreaterThan(30);
     expect(wait).toBeLessThanOrEqual(38);
-    expect(pacer.take(wait)).toBe(0);
+    expect(pacer.take(wait, 100)).toBe(0);
   });
 
   it('never holds frames back when the relay has no rate limit', () => {
     const pacer = new Pacer({ rate: 0, burst: 1 });
-    expect(Array.from({ length: 1000 }, () => pacer.take(0)).every((wait) => wait === 0)).toBe(true);
+    expect(Array.from({ length: 1000 }, () => pacer.take(0, 100_000)).every((wait) => wait === 0)).toBe(true);
+  });
+
+  const budget = { rate: 30, burst: 60, byteRate: 1_000_000, byteBurst: 400_000 };
+
+  it('spaces large frames by their bytes, just under the relay byte rate', () => {
+    const pacer = new Pacer(budget);
+    // 90 % of the byte burst is 360,000 bytes: three frames of 100,000.
+    expect([0, 0, 0].map(() => pacer.take(0, 100_000))).toEqual([0, 0, 0]);
+    const wait = pacer.take(0, 100_000);
+    // The missing 40,000 bytes at 900,000 a second.
+    expect(wait).toBe(45);
+    expect(pacer.take(wait - 1, 100_000)).toBeGreaterThan(0);
+    expect(pacer.take(wait, 100_000)).toBe(0);
+  });
+
+  it('still spaces small frames by the frame rate when a byte budget is there', () => {
+    const pacer = new Pacer(budget);
+    const immediate = Array.from({ length: 60 }, () => pacer.take(0, 100)).filter((wait) => wait === 0).length;
+    expect(immediate).toBe(54);
+  });
+
+  it('lets a frame larger than its byte burst through once the bucket is full', () => {
+    const pacer = new Pacer(budget);
+    expect(pacer.take(0, 390_000)).toBe(0);
+    expect(pacer.take(0, 390_000)).toBe(400);
+    expect(pacer.take(400, 390_000)).toBe(0);
+  });
+
+  it('sends nothing the relay budgets would refuse, and keeps close to them', () => {
+    const pacer = new Pacer(budget);
+    const frames: TokenBucket = { tokens: budget.burst, tokensAt: 0 };
+    const bytes: TokenBucket = { tokens: budget.byteBurst, tokensAt: 0 };
+    const sizes = [100_000, 200, 130_000, 50, 70_000];
+    let now = 0;
+    let sent = 0;
+    for (let i = 0; now < 10_000; i++) {
+      const size = sizes[i % sizes.length]!;
+      // As the connection drains: wait as long as the pacer says, then ask again.
+      for (let wait = pacer.take(now, size); wait > 0; wait = pacer.take(now, size)) now += wait;
+      expect(takeFrame(frames, bytes, budget, size, now)).toBeUndefined();
+      sent += size;
+    }
+    expect(sent).toBeGreaterThan(0.85 * (budget.byteRate * 10 + budget.byteBurst));
+  });
+
+  it('lets bulk data use only part of the burst, keeping the rest for text sent meanwhile', () => {
+    const relayBudget = { rate: 30, burst: 60, byteRate: 2_000_000, byteBurst: 4_000_000 };
+    const pacer = new Pacer(relayBudget);
+    const chunk = 260_000;
+    const immediate = Array.from({ length: 10 }, () => pacer.take(0, chunk, true)).filter((wait) => wait === 0);
+    expect(immediate).toHaveLength(Math.floor(bulkBurst.bytes / chunk));
+    // Then bulk data flows at the sustained rate, and text sent meanwhile never waits.
+    let now = 0;
+    let sent = immediate.length * chunk;
+    let textWaits = 0;
+    let texts = 0;
+    for (let i = 0; now < 10_000; i++) {
+      for (let wait = pacer.take(now, chunk, true); wait > 0; wait = pacer.take(now, chunk, true)) now += wait;
+      sent += chunk;
+      if (i % 3 === 0) {
+        textWaits += pacer.take(now, 1000);
+        texts++;
+      }
+    }
+    expect(texts).toBeGreaterThan(20);
+    expect(textWaits).toBe(0);
+    expect(sent).toBeGreaterThan(relayBudget.byteRate * 0.85 * 10);
+    expect(sent).toBeLessThan(relayBudget.byteRate * 0.9 * 10 + bulkBurst.bytes + chunk);
+  });
+
+  it('keeps bulk data to a few frames of the burst under a frame budget alone', () => {
+    const pacer = new Pacer({ rate: 30, burst: 60 });
+    const immediate = Array.from({ length: 20 }, () => pacer.take(0, 60_000, true)).filter((wait) => wait === 0);
+    expect(immediate).toHaveLength(bulkBurst.frames);
+  });
+
+  it('applies only the frame rate for a relay that announces no byte budget', () => {
+    const pacer = new Pacer({ rate: 30, burst: 60 });
+    expect(Array.from({ length: 54 }, () => pacer.take(0, 1_000_000)).every((wait) => wait === 0)).toBe(true);
   });
 });
 

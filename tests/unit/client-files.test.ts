@@ -20,9 +20,26 @@ import { detectType } from '../../client/src/lib/files/detect.ts';
 import { chunkCount, toFileAnnouncement, type FileAnnouncement } from '../../client/src/lib/files/envelopes.ts';
 import { Files } from '../../client/src/lib/files/files.ts';
 import { safeFileName } from '../../client/src/lib/files/names.ts';
-import { crc32, pngChunk, stripJpeg, stripPng, tiffOrientation } from '../../client/src/lib/files/strip.ts';
+import {
+  crc32,
+  pngChunk,
+  stripGif,
+  stripJpeg,
+  stripMetadata,
+  stripPng,
+  stripWebp,
+  tiffOrientation,
+} from '../../client/src/lib/files/strip.ts';
 import { IncomingFile, ReceivedBudget } from '../../client/src/lib/files/transfer.ts';
-import { cameraTiff, jpegSegment, metadataLeft, xmp } from '../support/image-fixtures.ts';
+import {
+  cameraTiff,
+  gifWithMetadata,
+  jpegSegment,
+  metadataLeft,
+  webpFlag,
+  webpWithMetadata,
+  xmp,
+} from '../support/image-fixtures.ts';
 
 const encoder = new TextEncoder();
 
@@ -196,16 +213,26 @@ describe('received budget', () => {
   });
 });
 
-/** Two Files features joined by a fake room that delivers envelopes at once, in order. */
-function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
+/**
+ * Two Files features joined by a fake room that delivers envelopes at once,
+ * in order. `rename` gives a peer a new id, as a reconnect does; `samePerson`
+ * says which ids are one tab.
+ */
+function pairOfRooms(
+  limits: ConstructorParameters<typeof Files>[1] = {},
+  samePerson: (a: string, b: string) => boolean = (a, b) => a === b,
+) {
   const notices: string[] = [];
   const rooms = new Map<string, Files>();
-  const context = (self: string): RoomContext => {
+  const ids = new Map<string, string>();
+  const context = (name: string): RoomContext => {
+    const self = () => ids.get(name) ?? name;
     const deliver = async (envelope: Envelope, to?: string): Promise<boolean> => {
       const decoded = decodeEnvelope(encodeEnvelope(envelope))!;
       for (const [peer, files] of rooms) {
-        if (peer === self || (to !== undefined && to !== peer)) continue;
-        const received: Received = { from: self, ts: 1, self: false, unicast: to !== undefined };
+        const id = ids.get(peer) ?? peer;
+        if (id === self() || (to !== undefined && to !== id)) continue;
+        const received: Received = { from: self(), ts: 1, self: false, unicast: to !== undefined };
         if (decoded.kind === 'file-chunk' || decoded.kind === 'file-request' || decoded.kind === 'file-cancel') {
           await files.receive(decoded, received);
         }
@@ -213,8 +240,8 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       return true;
     };
     return {
-      selfId: () => self,
-      name: () => self,
+      selfId: self,
+      name: () => name,
       connected: () => true,
       relayNow: () => 0,
       now: () => 0,
@@ -222,7 +249,7 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
       send: async (envelope, to) => void (await deliver(envelope, to)),
       sendBulk: deliver,
       fetch: async () => undefined,
-      samePerson: (a, b) => a === b,
+      samePerson,
       notice: (notice) => {
         if (notice.type === 'info') notices.push(notice.text);
         return { kind: 'notice', id: 'n', ts: 0, notice };
@@ -233,7 +260,13 @@ function pairOfRooms(limits: ConstructorParameters<typeof Files>[1] = {}) {
   };
   rooms.set('author', new Files(context('author'), limits));
   rooms.set('reader', new Files(context('reader'), limits));
-  return { author: rooms.get('author')!, reader: rooms.get('reader')!, notices };
+  const author = rooms.get('author')!;
+  const rename = (id: string): void => {
+    const previous = ids.get('author') ?? 'author';
+    ids.set('author', id);
+    author.renamedSelf(previous, id);
+  };
+  return { author, reader: rooms.get('reader')!, notices, rename };
 }
 
 const fromAuthor: Received = { from: 'author', ts: 1, self: false, unicast: false };
@@ -271,6 +304,52 @@ describe('Files', () => {
     expect(reader.content(first.id)).toBeUndefined();
     expect(reader.heldBytes).toBe(15_000);
     expect(notices).toEqual(['first.bin was released from memory to make room for newer files.']);
+  });
+
+  // The author's tab reconnects under a new id (a relay restart without RELAY_SECRET); its messages, files
+  // included, arrive again from that id, and the old id leaves, before or after.
+  const sameTab = (a: string, b: string) => a.startsWith('author') && b.startsWith('author');
+
+  it('keeps a received file when its author comes back under a new id and the old id leaves', async () => {
+    const { author, reader, rename } = pairOfRooms({}, sameTab);
+    const bytes = randomBytes(20_000);
+    const announcement = (await author.prepare({ name: 'a.bin', bytes })) as FileAnnouncement;
+    reader.announced([announcement], fromAuthor, false);
+    reader.request(announcement.id);
+    await waitFor(() => reader.status(announcement.id)?.state === 'ready');
+    rename('author-2');
+    reader.announced([announcement], { ...fromAuthor, from: 'author-2' }, false);
+    reader.forget('author');
+    expect(reader.status(announcement.id)).toEqual({ state: 'ready' });
+    expect(reader.content(announcement.id)?.bytes).toEqual(bytes);
+    reader.forget('author-2');
+    expect(reader.content(announcement.id)).toBeUndefined();
+  });
+
+  it('fetches a file not yet received from its author under the new id, whichever news comes first', async () => {
+    for (const order of ['announced first', 'left first'] as const) {
+      const { author, reader, rename } = pairOfRooms({}, sameTab);
+      const bytes = randomBytes(20_000);
+      const announcement = (await author.prepare({ name: 'a.bin', bytes })) as FileAnnouncement;
+      reader.announced([announcement], fromAuthor, false);
+      rename('author-2');
+      if (order === 'left first') reader.forget('author');
+      reader.announced([announcement], { ...fromAuthor, from: 'author-2' }, false);
+      if (order === 'announced first') reader.forget('author');
+      expect(reader.status(announcement.id)).toEqual({ state: 'waiting' });
+      reader.request(announcement.id);
+      await waitFor(() => reader.status(announcement.id)?.state === 'ready');
+      expect(reader.content(announcement.id)?.bytes).toEqual(bytes);
+    }
+  });
+
+  it('does not let another member take over a file by announcing it again', async () => {
+    const { author, reader } = pairOfRooms();
+    const announcement = (await author.prepare({ name: 'a.bin', bytes: randomBytes(100) })) as FileAnnouncement;
+    reader.announced([announcement], fromAuthor, false);
+    reader.announced([announcement], { ...fromAuthor, from: 'stranger' }, false);
+    reader.forget('author');
+    expect(reader.status(announcement.id)).toBeUndefined();
   });
 
   it('refuses chunks for a file it was not told of, and from anyone but the author', async () => {
@@ -443,6 +522,85 @@ describe('metadata removal', () => {
   it('PNG: a truncated file is refused', () => {
     const { bytes } = pngFixture(1);
     expect(stripPng(bytes.subarray(0, bytes.length - 20))).toBeUndefined();
+  });
+});
+
+describe('metadata removal from WebP and GIF', () => {
+  function riffChunks(bytes: Uint8Array): { type: string; data: Uint8Array }[] {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe('RIFF');
+    expect(view.getUint32(4, true)).toBe(bytes.length - 8);
+    const chunks = [];
+    for (let at = 12; at < bytes.length;) {
+      const length = view.getUint32(at + 4, true);
+      chunks.push({
+        type: String.fromCharCode(...bytes.subarray(at, at + 4)),
+        data: bytes.subarray(at + 8, at + 8 + length),
+      });
+      at += 8 + length + (length & 1);
+    }
+    return chunks;
+  }
+
+  it('WebP: EXIF, XMP and unknown chunks go, their VP8X flags are cleared, the image data stays byte for byte', () => {
+    const image = randomBytes(101);
+    const bytes = webpWithMetadata(image);
+    expect(metadataLeft(bytes).length).toBeGreaterThan(3);
+    const stripped = stripWebp(bytes)!;
+    expect(stripped.removed).toBe(true);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+    const chunks = riffChunks(stripped.bytes);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['VP8X', 'ICCP', 'VP8L']);
+    expect(chunks[0]!.data[0]).toBe(webpFlag.icc);
+    expect([...chunks[0]!.data.subarray(1)]).toEqual([0, 0, 0, 3, 0, 0, 2, 0, 0]);
+    expect(Buffer.from(chunks[2]!.data).equals(image)).toBe(true);
+    expect(stripMetadata(bytes, 'image/webp')).toEqual(stripped);
+  });
+
+  it('WebP: a rotated image keeps its orientation, alone, with the EXIF flag', () => {
+    const stripped = stripWebp(webpWithMetadata(randomBytes(100), 6))!;
+    const chunks = riffChunks(stripped.bytes);
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['VP8X', 'ICCP', 'VP8L', 'EXIF']);
+    expect(chunks[0]!.data[0]).toBe(webpFlag.icc | webpFlag.exif);
+    expect(tiffOrientation(chunks[3]!.data)).toBe(6);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+  });
+
+  it('WebP: a file without metadata comes back as it was', () => {
+    const stripped = stripWebp(webpWithMetadata(randomBytes(100)))!;
+    const again = stripWebp(stripped.bytes)!;
+    expect(again.removed).toBe(false);
+    expect(Buffer.from(again.bytes).equals(Buffer.from(stripped.bytes))).toBe(true);
+  });
+
+  it('WebP: a truncated file or a chunk running past its end is refused', () => {
+    const bytes = webpWithMetadata(randomBytes(100));
+    expect(stripWebp(bytes.subarray(0, bytes.length - 10))).toBeUndefined();
+    const overlong = bytes.slice();
+    new DataView(overlong.buffer).setUint32(12 + 4, 1000, true); // VP8X claims 1000 bytes
+    expect(stripWebp(overlong)).toBeUndefined();
+  });
+
+  it('GIF: comments and XMP go; looping, the frame and its timing stay byte for byte', () => {
+    const { bytes, kept } = gifWithMetadata();
+    expect(metadataLeft(bytes).length).toBeGreaterThan(2);
+    const stripped = stripGif(bytes)!;
+    expect(stripped.removed).toBe(true);
+    expect(metadataLeft(stripped.bytes)).toEqual([]);
+    expect([...stripped.bytes]).toEqual(kept.flat());
+    expect(stripMetadata(bytes, 'image/gif')).toEqual(stripped);
+    const again = stripGif(stripped.bytes)!;
+    expect(again.removed).toBe(false);
+    expect([...again.bytes]).toEqual(kept.flat());
+  });
+
+  it('GIF: a truncated file or an unknown block is refused', () => {
+    const { bytes } = gifWithMetadata();
+    expect(stripGif(bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+    expect(stripGif(bytes.subarray(0, 40))).toBeUndefined();
+    const unknown = bytes.slice();
+    unknown[19] = 0x42; // where the first extension starts
+    expect(stripGif(unknown)).toBeUndefined();
   });
 });
 

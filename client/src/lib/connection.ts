@@ -10,6 +10,7 @@ import {
   type Limits,
   type PeerId,
   type RelayFrame,
+  utf8Length,
 } from '../../../protocol/index.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -74,10 +75,15 @@ export const maxQueuedBytes = 8 * 1024 * 1024;
 export interface SendOptions {
   /** History answering this peer's `fetch`: it goes after live frames, and a newer answer replaces it. */
   answerTo?: PeerId;
+  /** Bulk data (a file chunk): it uses only part of the relay's burst, see `bulkBurst`. */
+  bulk?: boolean;
 }
 
 interface Queued {
   text: string;
+  bulk: boolean;
+  /** Its length in UTF-8, what the relay's byte budget counts. */
+  bytes: number;
   answerTo: PeerId | undefined;
 }
 
@@ -128,7 +134,7 @@ export class Connection {
    * Returns false (and drops it) when there is no connection: the caller
    * decides what to send again after the next `init`.
    */
-  send(frame: ClientFrame, { answerTo }: SendOptions = {}): boolean {
+  send(frame: ClientFrame, { answerTo, bulk = false }: SendOptions = {}): boolean {
     if (this.#state !== 'connected') return false;
     const text = encodeClientFrame(frame);
     if (this.#queuedBytes + text.length > maxQueuedBytes) {
@@ -136,7 +142,7 @@ export class Connection {
       return false;
     }
     this.#queuedBytes += text.length;
-    (answerTo === undefined ? this.#live : this.#answers).push({ text, answerTo });
+    (answerTo === undefined ? this.#live : this.#answers).push({ text, bulk, bytes: utf8Length(text), answerTo });
     this.#drain();
     return true;
   }
@@ -247,7 +253,8 @@ export class Connection {
   #drain(): void {
     if (this.#drainTimer !== undefined) return;
     while (this.#live.length + this.#answers.length > 0 && this.#socket?.readyState === socketOpen) {
-      const wait = this.#pacer.take(Date.now());
+      const next = this.#live.length > 0 ? this.#live[0]! : this.#answers[0]!;
+      const wait = this.#pacer.take(Date.now(), next.bytes, next.bulk);
       if (wait > 0) {
         this.#drainTimer = setTimeout(() => {
           this.#drainTimer = undefined;
@@ -255,7 +262,7 @@ export class Connection {
         }, wait);
         return;
       }
-      const next = (this.#live.length > 0 ? this.#live : this.#answers).shift()!;
+      (this.#live.length > 0 ? this.#live : this.#answers).shift();
       this.#queuedBytes -= next.text.length;
       this.#socket.send(next.text);
       this.#wakeWaiting();
@@ -276,33 +283,73 @@ export class Connection {
   }
 }
 
-/**
- * A token bucket kept a little below the relay's own, so that bursts such as
- * answering a newcomer are spread out instead of refused.
- */
-export class Pacer {
-  readonly #rate: number;
-  readonly #burst: number;
-  #tokens: number;
-  #updatedAt = -Infinity;
+/** One of the pacer's budgets, kept at 90 % of the relay's. */
+class Budget {
+  readonly rate: number;
+  readonly burst: number;
+  tokens: number;
 
-  constructor(limits?: Pick<Limits, 'rate' | 'burst'>) {
-    this.#rate = limits && limits.rate > 0 ? limits.rate * 0.9 : 0;
-    this.#burst = limits ? Math.max(1, Math.floor(limits.burst * 0.9)) : 1;
-    this.#tokens = this.#burst;
+  constructor(rate: number | undefined, burst: number | undefined, least: number) {
+    this.rate = rate !== undefined && rate > 0 ? rate * 0.9 : 0;
+    this.burst = Math.max(least, Math.floor((burst ?? 0) * 0.9));
+    this.tokens = this.burst;
   }
 
-  /** Takes a token and returns 0, or returns how many ms to wait for one. */
-  take(now: number): number {
-    if (this.#rate === 0) return 0;
+  refill(seconds: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + seconds * this.rate);
+  }
+
+  /** Ms until `cost` tokens are there with `reserve` left over; 0 when they are, or when there is no limit. */
+  waitFor(cost: number, reserve: number): number {
+    const needed = Math.min(this.burst, cost + reserve);
+    if (this.rate === 0 || this.tokens >= needed) return 0;
+    return Math.ceil(((needed - this.tokens) / this.rate) * 1000);
+  }
+}
+
+/**
+ * How much of the burst bulk data (file chunks) may use: the rest is kept for
+ * text and history answers. Whatever a sender bursts, every receiver must work
+ * through before a text message sent after it, so a file sent at the full
+ * burst would hold text up for seconds on a slow device.
+ */
+export const bulkBurst = { frames: 4, bytes: 1024 * 1024 };
+
+/**
+ * Token buckets kept a little below the relay's own, one for frames and one
+ * for their bytes, so that bursts such as answering a newcomer or sending a
+ * file are spread out instead of refused.
+ */
+export class Pacer {
+  readonly #frames: Budget;
+  readonly #bytes: Budget;
+  #updatedAt = -Infinity;
+
+  constructor(limits?: Pick<Limits, 'rate' | 'burst' | 'byteRate' | 'byteBurst'>) {
+    this.#frames = new Budget(limits?.rate, limits?.burst, 1);
+    this.#bytes = new Budget(limits?.byteRate, limits?.byteBurst, 0);
+  }
+
+  /**
+   * Takes what a frame of `bytes` bytes costs and returns 0, or returns how
+   * many ms to wait until both budgets hold it (for bulk data, with what is
+   * kept for other frames left over). A frame larger than the byte budget's
+   * burst waits for a full bucket.
+   */
+  take(now: number, bytes: number, bulk = false): number {
     if (this.#updatedAt !== -Infinity) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#updatedAt) / 1000) * this.#rate);
+      const seconds = (now - this.#updatedAt) / 1000;
+      this.#frames.refill(seconds);
+      this.#bytes.refill(seconds);
     }
     this.#updatedAt = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
+    const cost = Math.min(bytes, this.#bytes.burst);
+    const frameReserve = bulk ? Math.max(0, this.#frames.burst - bulkBurst.frames) : 0;
+    const byteReserve = bulk ? Math.max(0, this.#bytes.burst - bulkBurst.bytes) : 0;
+    const wait = Math.max(this.#frames.waitFor(1, frameReserve), this.#bytes.waitFor(cost, byteReserve));
+    if (wait > 0) return wait;
+    if (this.#frames.rate > 0) this.#frames.tokens -= 1;
+    if (this.#bytes.rate > 0) this.#bytes.tokens -= cost;
+    return 0;
   }
 }

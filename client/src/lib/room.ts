@@ -566,7 +566,7 @@ export class RoomSession {
       envelope,
       to === undefined ? { scope: 'room' } : { scope: 'peer', to },
       (payload) => {
-        queued = this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to]);
+        queued = this.#connection.send(to === undefined ? ['send', payload] : ['send', payload, to], { bulk: true });
       },
     );
     return sealed && queued;

@@ -110,7 +110,12 @@ export class Files {
     if (self) return;
     for (const announcement of announcements) {
       const known = this.#known.get(announcement.id);
-      if (known && known.author !== from) continue;
+      if (known && known.author !== from) {
+        // Its author's tab under a new id (it reconnected) takes the file along, as the history does its
+        // messages, so the old id leaving does not take it away; anyone else announcing it is ignored.
+        if (this.#room.samePerson(known.author, from)) known.author = from;
+        continue;
+      }
       this.#known.set(announcement.id, { announcement, author: from });
       if (this.#status.has(announcement.id)) continue;
       if (live) this.#startIncoming(announcement.id);

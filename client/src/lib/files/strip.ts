@@ -1,7 +1,8 @@
-// Removes metadata from JPEG and PNG without touching the pixels: the
-// segments and chunks that carry EXIF (GPS position, camera, time, thumbnail),
-// XMP, IPTC and comments are dropped. The EXIF orientation is kept, alone in
-// a minimal EXIF block, so that a photo does not turn sideways.
+// Removes metadata from JPEG, PNG, WebP and GIF without touching the pixels:
+// the segments, chunks and extensions that carry EXIF (GPS position, camera,
+// time, thumbnail), XMP, IPTC and comments are dropped. The EXIF orientation
+// is kept, alone in a minimal EXIF block, so that a photo does not turn
+// sideways. AVIF has no lossless path here (see outgoing-files.ts).
 
 export interface Stripped {
   bytes: Uint8Array<ArrayBuffer>;
@@ -187,9 +188,144 @@ export function stripPng(bytes: Uint8Array): Stripped | undefined {
   return undefined;
 }
 
+// --- WebP ---
+
+const webpFlags = { exif: 0x08, xmp: 0x04 };
+/** The chunks that make the picture; EXIF, XMP and anything unknown (which decoders skip) are left out. */
+const webpImageChunks = new Set(['VP8X', 'VP8 ', 'VP8L', 'ALPH', 'ANIM', 'ANMF', 'ICCP']);
+
+function ascii4(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(...bytes.subarray(at, at + 4));
+}
+
+function webpChunk(type: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(8 + data.length + (data.length & 1));
+  out.set([...type].map((char) => char.charCodeAt(0)));
+  new DataView(out.buffer).setUint32(4, data.length, true);
+  out.set(data, 8);
+  return out;
+}
+
+/**
+ * The WebP without its EXIF, XMP and unknown chunks, and VP8X's flags for them
+ * cleared (set again for EXIF when an orientation is kept), or undefined if
+ * it is not a well-formed WebP.
+ */
+export function stripWebp(bytes: Uint8Array): Stripped | undefined {
+  if (bytes.length < 12 || ascii4(bytes, 0) !== 'RIFF' || ascii4(bytes, 8) !== 'WEBP') return undefined;
+  const riffEnd = 8 + u32(bytes, 4, true);
+  if (riffEnd > bytes.length) return undefined;
+  const chunks: { type: string; chunk: Uint8Array }[] = [];
+  let orientation: Orientation | undefined;
+  let removed = riffEnd < bytes.length;
+  for (let at = 12; at < riffEnd;) {
+    if (at + 8 > riffEnd) return undefined;
+    const type = ascii4(bytes, at);
+    const length = u32(bytes, at + 4, true);
+    const end = at + 8 + length + (length & 1);
+    if (at + 8 + length > riffEnd) return undefined;
+    const chunk = bytes.subarray(at, Math.min(end, riffEnd));
+    if (type === 'EXIF') {
+      const data = chunk.subarray(8, 8 + length);
+      // Some writers put JPEG's "Exif\0\0" before the TIFF structure.
+      orientation = tiffOrientation(startsWithAscii(data, 'Exif\0\0') ? data.subarray(6) : data);
+      removed = true;
+    } else if (webpImageChunks.has(type)) {
+      chunks.push({ type, chunk });
+    } else {
+      removed = true;
+    }
+    at = end;
+  }
+  const kept = orientation !== undefined && orientation !== 1 ? orientation : undefined;
+  const parts: Uint8Array[] = [];
+  for (const { type, chunk } of chunks) {
+    if (type !== 'VP8X' || chunk.length < 9) {
+      parts.push(chunk);
+      continue;
+    }
+    const vp8x = chunk.slice();
+    const flags = (vp8x[8]! & ~(webpFlags.exif | webpFlags.xmp)) | (kept === undefined ? 0 : webpFlags.exif);
+    if (flags !== vp8x[8]) removed = true;
+    vp8x[8] = flags;
+    parts.push(vp8x);
+  }
+  // EXIF comes after the image data in the container's order; without VP8X no reader looks for it.
+  const extended = chunks.some(({ type }) => type === 'VP8X');
+  if (kept !== undefined && extended) parts.push(webpChunk('EXIF', orientationOnlyTiff(kept)));
+  const body = concat(parts);
+  const header = new Uint8Array(12);
+  header.set(bytes.subarray(0, 12));
+  new DataView(header.buffer).setUint32(4, body.length + 4, true);
+  return { bytes: concat([header, body]), removed };
+}
+
+// --- GIF ---
+
+const gif = { extension: 0x21, image: 0x2c, trailer: 0x3b, comment: 0xfe, application: 0xff };
+/** Application extensions that change how the image plays or looks: looping, and a colour profile. */
+const keptGifApplications = ['NETSCAPE2.0', 'ANIMEXTS1.0', 'ICCRGBG1012'];
+
+/** Where the data sub-blocks starting at `at` end (after their terminator), or undefined past the end. */
+function gifSubBlocksEnd(bytes: Uint8Array, at: number): number | undefined {
+  while (at < bytes.length) {
+    const size = bytes[at]!;
+    at += 1 + size;
+    if (size === 0) return at;
+  }
+  return undefined;
+}
+
+function gifColorTableBytes(flags: number): number {
+  return flags & 0x80 ? 3 * 2 ** ((flags & 0x07) + 1) : 0;
+}
+
+/**
+ * The GIF without comments and application extensions other than looping
+ * and colour (XMP rides in one), or undefined if it is not a well-formed GIF.
+ */
+export function stripGif(bytes: Uint8Array): Stripped | undefined {
+  if (!startsWithAscii(bytes, 'GIF87a') && !startsWithAscii(bytes, 'GIF89a')) return undefined;
+  if (bytes.length < 13) return undefined;
+  let at = 13 + gifColorTableBytes(bytes[10]!);
+  const parts: Uint8Array[] = [bytes.subarray(0, at)];
+  let removed = false;
+  while (at < bytes.length) {
+    const introducer = bytes[at]!;
+    if (introducer === gif.trailer) {
+      parts.push(bytes.subarray(at, at + 1));
+      return { bytes: concat(parts), removed: removed || at + 1 < bytes.length };
+    }
+    let end: number | undefined;
+    let keep = true;
+    if (introducer === gif.extension) {
+      const label = bytes[at + 1];
+      end = gifSubBlocksEnd(bytes, at + 2);
+      if (label === gif.comment) keep = false;
+      if (label === gif.application) {
+        const identifier = bytes[at + 2] === 11 ? String.fromCharCode(...bytes.subarray(at + 3, at + 14)) : '';
+        keep = keptGifApplications.includes(identifier);
+      }
+    } else if (introducer === gif.image) {
+      if (at + 10 > bytes.length) return undefined;
+      // Descriptor, local colour table, LZW code size, then the data sub-blocks.
+      end = gifSubBlocksEnd(bytes, at + 10 + gifColorTableBytes(bytes[at + 9]!) + 1);
+    } else {
+      return undefined;
+    }
+    if (end === undefined || end > bytes.length) return undefined;
+    if (keep) parts.push(bytes.subarray(at, end));
+    else removed = true;
+    at = end;
+  }
+  return undefined;
+}
+
 /** Metadata removed losslessly where the format allows it; undefined for other types or malformed files. */
 export function stripMetadata(bytes: Uint8Array, mime: string): Stripped | undefined {
   if (mime === 'image/jpeg') return stripJpeg(bytes);
   if (mime === 'image/png') return stripPng(bytes);
+  if (mime === 'image/webp') return stripWebp(bytes);
+  if (mime === 'image/gif') return stripGif(bytes);
   return undefined;
 }
