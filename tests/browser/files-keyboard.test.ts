@@ -30,52 +30,62 @@ beforeAll(async () => {
 });
 
 describe('the attach menu', () => {
-  it('sends an image as a file, untouched, by keyboard alone, and the receiver holds the exact bytes', async () => {
-    const photo = withCameraMetadata(await drawnImage(alice, 'image/jpeg'));
-    expect(metadataLeft(photo)).not.toEqual([]);
-    const attach = alice.getByRole('button', { name: 'Attach images or files' });
+  // Each wait has its own bound, well inside the test's, so a slow step under load names itself.
+  const stepMs = 15_000;
 
-    // From the message box, one step back is the attach button.
-    await alice.getByLabel('Message', { exact: true }).focus();
-    await alice.keyboard.press('Shift+Tab');
-    expect(await focused(alice)).toBe('Attach images or files');
-    expect(await attach.getAttribute('aria-haspopup')).toBe('menu');
-    expect(await attach.getAttribute('aria-expanded')).toBe('false');
+  it(
+    'sends an image as a file, untouched, by keyboard alone, and the receiver holds the exact bytes',
+    { timeout: 60_000 },
+    async () => {
+      const photo = withCameraMetadata(await drawnImage(alice, 'image/jpeg'));
+      expect(metadataLeft(photo)).not.toEqual([]);
+      const attach = alice.getByRole('button', { name: 'Attach images or files' });
 
-    // Arrow down opens it on the first item; arrows wrap; Escape closes it and goes back to the button.
-    await alice.keyboard.press('ArrowDown');
-    expect(await attach.getAttribute('aria-expanded')).toBe('true');
-    expect(await focused(alice)).toBe('Attach files…');
-    await alice.keyboard.press('ArrowDown');
-    expect(await focused(alice)).toBe('Send as file, untouched…');
-    await alice.keyboard.press('ArrowDown');
-    expect(await focused(alice)).toBe('Attach files…');
-    await alice.keyboard.press('Escape');
-    expect(await attach.getAttribute('aria-expanded')).toBe('false');
-    expect(await alice.getByRole('menu').count()).toBe(0);
-    expect(await focused(alice)).toBe('Attach images or files');
+      // From the message box, one step back is the attach button.
+      await alice.getByLabel('Message', { exact: true }).focus();
+      await alice.keyboard.press('Shift+Tab');
+      expect(await focused(alice)).toBe('Attach images or files');
+      expect(await attach.getAttribute('aria-haspopup')).toBe('menu');
+      expect(await attach.getAttribute('aria-expanded')).toBe('false');
 
-    // Space opens it too; Arrow up from the first item reaches the last; Enter chooses it.
-    await alice.keyboard.press('Space');
-    expect(await focused(alice)).toBe('Attach files…');
-    await alice.keyboard.press('ArrowUp');
-    expect(await focused(alice)).toBe('Send as file, untouched…');
-    const [chooser] = await Promise.all([alice.waitForEvent('filechooser'), alice.keyboard.press('Enter')]);
-    expect(chooser.isMultiple()).toBe(true);
-    await chooser.setFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo) });
-    expect(await attach.getAttribute('aria-expanded')).toBe('false');
+      // Arrow down opens it on the first item; arrows wrap; Escape closes it and goes back to the button.
+      await alice.keyboard.press('ArrowDown');
+      expect(await attach.getAttribute('aria-expanded')).toBe('true');
+      expect(await focused(alice)).toBe('Attach files…');
+      await alice.keyboard.press('ArrowDown');
+      expect(await focused(alice)).toBe('Send as file, untouched…');
+      await alice.keyboard.press('ArrowDown');
+      expect(await focused(alice)).toBe('Attach files…');
+      await alice.keyboard.press('Escape');
+      expect(await attach.getAttribute('aria-expanded')).toBe('false');
+      expect(await alice.getByRole('menu').count()).toBe(0);
+      expect(await focused(alice)).toBe('Attach images or files');
 
-    await alice.getByText('camera.jpg was sent as a file, untouched.').waitFor();
-    const image = card(bob, 'camera.jpg').locator('img.file-image[data-file-id]');
-    await image.waitFor({ timeout: 20_000 });
-    const received = new Uint8Array(
-      await image.evaluate(async (element: HTMLImageElement) => [
-        ...new Uint8Array(await (await fetch(element.src)).arrayBuffer()),
-      ]),
-    );
-    expect(sha(received)).toBe(sha(photo));
-    expect(metadataLeft(received)).toEqual(metadataLeft(photo));
-  });
+      // Space opens it too; Arrow up from the first item reaches the last; Enter chooses it.
+      await alice.keyboard.press('Space');
+      expect(await focused(alice)).toBe('Attach files…');
+      await alice.keyboard.press('ArrowUp');
+      expect(await focused(alice)).toBe('Send as file, untouched…');
+      const [chooser] = await Promise.all([
+        alice.waitForEvent('filechooser', { timeout: stepMs }),
+        alice.keyboard.press('Enter'),
+      ]);
+      expect(chooser.isMultiple()).toBe(true);
+      await chooser.setFiles({ name: 'camera.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo) });
+      expect(await attach.getAttribute('aria-expanded')).toBe('false');
+
+      await alice.getByText('camera.jpg was sent as a file, untouched.').waitFor({ timeout: stepMs });
+      const image = card(bob, 'camera.jpg').locator('img.file-image[data-file-id]');
+      await image.waitFor({ timeout: stepMs });
+      const received = new Uint8Array(
+        await image.evaluate(async (element: HTMLImageElement) => [
+          ...new Uint8Array(await (await fetch(element.src)).arrayBuffer()),
+        ]),
+      );
+      expect(sha(received)).toBe(sha(photo));
+      expect(metadataLeft(received)).toEqual(metadataLeft(photo));
+    },
+  );
 
   it('opens the menu on a click instead of sending at once, whatever the modifier', async () => {
     const attach = alice.getByRole('button', { name: 'Attach images or files' });
