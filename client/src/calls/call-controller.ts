@@ -48,7 +48,8 @@ export class CallController extends CallMediaView {
     if (this.#calls.wouldBeFull) return 'full';
     this.#hideAddress = options.hideAddress;
     this.#meter = new SpeakingMeter(
-      () => [...this.#remotes].map(([peer, { link }]) => [peer, link.remoteVoiceLevel()] as const),
+      () =>
+        Promise.all([...this.#remotes].map(async ([peer, { link }]) => [peer, await link.remoteVoiceLevel()] as const)),
       (speaking, self) => this.#heard(speaking, self),
     );
     const stream = await this.#openDevices(options.camera);

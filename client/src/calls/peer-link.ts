@@ -27,8 +27,6 @@ const maxHeldCandidates = 128;
 /** ICE restarts on `failed` (or on no connection this long after negotiating) before the tile says the connection failed. */
 const maxIceRestarts = 3;
 const connectWithinMs = 3000;
-/** A received voice level older than this is from before the sender went quiet. */
-const freshLevelMs = 500;
 
 const roleKind: Record<TrackRole, 'audio' | 'video'> = {
   mic: 'audio',
@@ -62,7 +60,8 @@ export class PeerLink {
   /** The controller's live tracks by role: read when this side starts sending. */
   readonly #tracks: ReadonlyMap<TrackRole, MediaStreamTrack | null>;
   #sending = false;
-  #lastVoicePacket = { timestamp: 0, seenAt: 0 };
+  /** The received audio's running totals at the last level reading. */
+  #voiceReceived = { energy: 0, duration: 0 };
   localFingerprint: string | undefined;
   remoteFingerprint: string | undefined;
 
@@ -186,18 +185,25 @@ export class PeerLink {
     for (const candidate of candidates) await this.#addCandidate(candidate);
   }
 
-  /** How loud the other's voice is now (0 to 1), as the browser measured it on receipt: no audio graph needed. */
-  remoteVoiceLevel(): number {
+  /**
+   * How loud the other's voice was since the last call (RMS, 0 to 1), from the energy of the audio received in
+   * between: a level over the whole interval, not one packet's, so short sounds count and a mute (no packets)
+   * reads as silence at once.
+   */
+  async remoteVoiceLevel(): Promise<number> {
     const mic = this.remoteTracks.get('mic');
     const receiver = mic && this.pc.getReceivers().find((candidate) => candidate.track === mic);
-    const source = receiver?.getSynchronizationSources()[0];
-    if (!source) return 0;
-    // The browser keeps a source's last level for 10 s after its packets stop (a mute): one whose packet
-    // time has not moved for a while is silence.
-    const now = performance.now();
-    if (source.timestamp !== this.#lastVoicePacket.timestamp)
-      this.#lastVoicePacket = { timestamp: source.timestamp, seenAt: now };
-    return now - this.#lastVoicePacket.seenAt > freshLevelMs ? 0 : (source.audioLevel ?? 0);
+    if (!receiver) return 0;
+    let received = { energy: 0, duration: 0 };
+    for (const report of (await receiver.getStats()).values()) {
+      if (report.type !== 'inbound-rtp') continue;
+      const { totalAudioEnergy = 0, totalSamplesDuration = 0 } = report as RTCInboundRtpStreamStats;
+      received = { energy: totalAudioEnergy, duration: totalSamplesDuration };
+    }
+    const duration = received.duration - this.#voiceReceived.duration;
+    const energy = received.energy - this.#voiceReceived.energy;
+    this.#voiceReceived = received;
+    return duration > 0 && energy > 0 ? Math.sqrt(energy / duration) : 0;
   }
 
   close(): void {

@@ -1,12 +1,13 @@
-// Who is speaking, read a few times a second: the others' levels as the
-// browser measured them on receipt, ours from an analyser on our microphone
-// (which keeps working while muted, for the warning). The levels never leave the browser.
+// Who is speaking, read a few times a second: the others' levels from the
+// energy of the audio received since the last reading, ours from an analyser
+// on our microphone (which keeps working while muted, for the warning). The
+// levels never leave the browser.
 
-/** How often levels are read, and the level (RMS, or the receiver's audioLevel) that counts as speech. */
+/** How often levels are read, and the level (RMS) that counts as speech. */
 const readEveryMs = 200;
 const speechLevel = 0.02;
 
-type RemoteLevels = () => readonly (readonly [string, number])[];
+type RemoteLevels = () => Promise<readonly (readonly [string, number])[]>;
 
 interface Watched {
   track: MediaStreamTrack;
@@ -21,12 +22,14 @@ export class SpeakingMeter {
   readonly #buffer = new Float32Array(512);
   readonly #report: (speaking: ReadonlySet<string>, self: boolean) => void;
   readonly #remoteLevels: RemoteLevels;
+  #reading = false;
+  #closed = false;
 
   /** `report` gets the ids of the others speaking now and whether we are. */
   constructor(remoteLevels: RemoteLevels, report: (speaking: ReadonlySet<string>, self: boolean) => void) {
     this.#remoteLevels = remoteLevels;
     this.#report = report;
-    this.#timer = setInterval(() => this.#read(), readEveryMs);
+    this.#timer = setInterval(() => void this.#read(), readEveryMs);
   }
 
   watch(id: string, track: MediaStreamTrack): void {
@@ -45,21 +48,28 @@ export class SpeakingMeter {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     void this.#context.close();
   }
 
-  #read(): void {
-    if (this.#context.state === 'suspended') void this.#context.resume();
-    const speaking = new Set<string>();
-    for (const [peer, level] of this.#remoteLevels()) if (level >= speechLevel) speaking.add(peer);
-    let self = false;
-    for (const { analyser } of this.#watched.values()) {
-      analyser.getFloatTimeDomainData(this.#buffer);
-      let sum = 0;
-      for (const sample of this.#buffer) sum += sample * sample;
-      if (Math.sqrt(sum / this.#buffer.length) >= speechLevel) self = true;
+  async #read(): Promise<void> {
+    if (this.#reading) return; // a slow statistics read must not pile up behind the timer
+    this.#reading = true;
+    try {
+      if (this.#context.state === 'suspended') void this.#context.resume();
+      const speaking = new Set<string>();
+      for (const [peer, level] of await this.#remoteLevels()) if (level >= speechLevel) speaking.add(peer);
+      let self = false;
+      for (const { analyser } of this.#watched.values()) {
+        analyser.getFloatTimeDomainData(this.#buffer);
+        let sum = 0;
+        for (const sample of this.#buffer) sum += sample * sample;
+        if (Math.sqrt(sum / this.#buffer.length) >= speechLevel) self = true;
+      }
+      if (!this.#closed) this.#report(speaking, self);
+    } finally {
+      this.#reading = false;
     }
-    this.#report(speaking, self);
   }
 }
